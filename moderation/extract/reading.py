@@ -1,0 +1,74 @@
+"""Reading input files: finding them, decompressing, decoding, refusing what is not text."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from moderation.errors import InputError
+
+# A page's text is kilobytes; anything this large is an archive and needs an archive reader.
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def iter_input_files(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Yield the files named, walking directories in name order and skipping hidden files."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden:
+                    yield child
+        elif path.is_file():
+            yield path
+        else:
+            raise InputError(path, "no such file or directory")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed if its name ends in .gz, .bz2 or .xz."""
+    opener = _OPENERS.get(path.suffix.lower())
+    try:
+        if opener is None:
+            if path.stat().st_size > MAX_PAGE_BYTES:
+                raise InputError(
+                    path, f"file is larger than {_mib(MAX_PAGE_BYTES)}, too large for a page"
+                )
+            return path.read_bytes()
+        with opener(path, "rb") as stream:
+            data = stream.read(MAX_PAGE_BYTES + 1)
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise InputError(path, exc.strerror or "cannot be read") from None
+        raise InputError(path, f"{path.suffix} stream is truncated or corrupt ({exc})") from None
+    if len(data) > MAX_PAGE_BYTES:
+        raise InputError(
+            path, f"decompresses to more than {_mib(MAX_PAGE_BYTES)}, too large for a page"
+        )
+    return data
+
+
+def read_text(path: Path) -> str:
+    """The file decoded as UTF-8; a clear error naming the line if it is not text."""
+    data = read_bytes(path)
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "binary data, not text (NUL bytes near the start)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise InputError(
+            path, f"byte 0x{byte} is not valid UTF-8 (save the file as UTF-8)", line=line
+        ) from None
+
+
+def _mib(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB"

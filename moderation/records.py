@@ -1,0 +1,160 @@
+"""The records that flow through the pipeline: article, comment, scores, decision.
+
+Extraction makes `Article` and `Comment`; scoring adds `Scores`; the rule engine adds a
+`Decision`. Every stage takes and returns these, and the store saves them as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What a rule does to a comment, from the reader's point of view."""
+
+    HOLD = "hold"  # hidden until a moderator reviews it
+    FLAG = "flag"  # stays visible, but goes into the review queue
+    REJECT = "reject"  # removed without review
+    APPROVE = "approve"  # published, and kept out of the queue
+
+
+# When two matched rules have the same priority, the stricter action wins.
+ACTION_SEVERITY = {Action.REJECT: 3, Action.HOLD: 2, Action.FLAG: 1, Action.APPROVE: 0}
+
+
+class ReplyBasis(StrEnum):
+    """How we know which comment a reply answers."""
+
+    EXPLICIT = "explicit"  # the source names the parent (an id, or "A > B" in the header)
+    INDENT = "indent"  # nested under its parent in the page layout
+    QUOTE = "quote"  # it quotes the parent's words
+    NAME = "name"  # it addresses the parent's author by name: a guess
+    ORDER = "order"  # the source marks it a reply but not to which; taken as the one above: a guess
+
+
+def stable_id(prefix: str, *parts: str | int | None) -> str:
+    """A short id that is the same every time the same parts are given."""
+    digest = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode())
+    return f"{prefix}{digest.hexdigest()[:16]}"
+
+
+def text_key(text: str) -> str:
+    """The key a text's scores are stored under: the same text is scored once per model."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Article:
+    """The page or thread that comments belong to."""
+
+    id: str
+    source: str  # file path or URL it was read from
+    title: str
+    byline: str | None = None
+
+
+@dataclass
+class Comment:
+    """One reader comment: the commenter's own words, with any quoted text kept apart."""
+
+    id: str
+    article_id: str
+    author: str
+    position: int  # 1-based order in the source
+    text: str  # the commenter's own words, never including what they quote
+    quote: str | None = None
+    quote_author: str | None = None  # whom the quote names ("17050032 said:")
+    parent_id: str | None = None
+    reply_basis: ReplyBasis | None = None
+    posted: str | None = None  # the time as the source gives it ("3 years ago", ISO 8601)
+    depth: int = 0  # 0 for a top-level comment, 1 for a reply to it, and so on
+    status: str = "visible"  # visible, deleted or spam, as the source marks it
+
+    @property
+    def is_reply(self) -> bool:
+        """Whether this comment answers another one."""
+        return self.parent_id is not None
+
+    @property
+    def parent_inferred(self) -> bool:
+        """Whether the reply link is a guess rather than something the source states."""
+        return self.reply_basis in (ReplyBasis.NAME, ReplyBasis.ORDER)
+
+
+@dataclass(frozen=True)
+class ScoreSet:
+    """The labels one model gave one text. Labels the model does not produce are absent."""
+
+    model: str  # model id with version, e.g. "detoxify-unbiased@0.5.4"
+    labels: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Sentiment and toxicity of a comment's own text, and separately of its quote."""
+
+    sentiment: ScoreSet
+    toxicity: ScoreSet
+    quote_sentiment: ScoreSet | None = None
+    quote_toxicity: ScoreSet | None = None
+
+    def values(self) -> dict[str, float]:
+        """Flat names as rules use them: `toxicity.insult`, `quote.sentiment.compound`."""
+        flat: dict[str, float] = {}
+        for prefix, score_set in (
+            ("sentiment", self.sentiment),
+            ("toxicity", self.toxicity),
+            ("quote.sentiment", self.quote_sentiment),
+            ("quote.toxicity", self.quote_toxicity),
+        ):
+            if score_set is not None:
+                flat.update({f"{prefix}.{k}": v for k, v in score_set.labels.items()})
+        return flat
+
+
+@dataclass(frozen=True)
+class Span:
+    """Matched characters in a comment, as offsets into the text they were found in."""
+
+    start: int
+    end: int
+    text: str
+    field: str = "text"  # "text" (the commenter's words) or "quote"
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """One rule that matched a comment, and why."""
+
+    rule_id: str
+    action: Action
+    priority: int
+    reasons: tuple[str, ...]
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the rules decided for a comment: the winning action and every rule that matched."""
+
+    action: Action | None  # None: no rule matched, the comment is published as usual
+    matches: tuple[RuleMatch, ...] = ()
+    ruleset: str = ""  # name and content hash of the rule file that decided
+    missing: tuple[str, ...] = field(default=())  # score names rules needed but did not get
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Ids of the matched rules, winner first."""
+        return tuple(m.rule_id for m in self.matches)
+
+
+@dataclass
+class Page:
+    """What extraction found in one source: the article and its comments, in order."""
+
+    article: Article
+    comments: list[Comment]
+    layout: str | None = None  # which comment-thread layout was recognised, if any

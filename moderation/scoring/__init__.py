@@ -1,0 +1,14 @@
+"""Scorers: each turns texts into labelled scores and names the model that produced them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class TextScorer(Protocol):
+    """Anything that scores texts: one dict of label -> value per text, in order."""
+
+    model_id: str
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]: ...

@@ -1,0 +1,208 @@
+"""Toxicity with Detoxify, batched for speed, with alt-profanity-check as the fallback.
+
+Texts are tokenised once, sorted by length and batched under a padded-token budget, so a
+batch pads to its own longest comment rather than to the longest of an arbitrary chunk.
+Comments longer than the model's window are scored in overlapping windows and take the
+highest score of any window, instead of being silently cut off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from moderation.errors import ModelError
+from moderation.scoring import TextScorer
+from moderation.scoring.profanity import ProfanityScorer
+from moderation.settings import ToxicitySettings
+
+logger = logging.getLogger(__name__)
+
+# Checkpoint size users download once, by model, for the message on first use.
+DOWNLOAD_SIZES = {
+    "original": "420 MB",
+    "unbiased": "480 MB",
+    "multilingual": "1.1 GB",
+    "original-small": "45 MB",
+    "unbiased-small": "45 MB",
+}
+# Detoxify's own renames, so labels read the same whichever checkpoint produced them.
+_LABEL_NAMES = {
+    "toxic": "toxicity",
+    "identity_hate": "identity_attack",
+    "severe_toxic": "severe_toxicity",
+}
+_MAX_WINDOW = 512
+_WINDOW_OVERLAP = 128
+
+
+class DetoxifyScorer:
+    """A loaded Detoxify model that scores texts in length-sorted batches."""
+
+    def __init__(self, detoxify: Any, model_id: str, settings: ToxicitySettings) -> None:
+        self.model_id = model_id
+        self._model = detoxify.model.eval()
+        self._tokenizer = detoxify.tokenizer
+        self._labels = [_LABEL_NAMES.get(name, name) for name in detoxify.class_names]
+        self._device = settings.device
+        self._batch_tokens = settings.batch_tokens
+        limits = (
+            _MAX_WINDOW,
+            self._tokenizer.model_max_length,
+            self._model.config.max_position_embeddings,
+        )
+        self._window = min(limits)
+        self.windowed_texts = 0  # how many texts were too long for one window
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Every label the model produces, for each text, in order."""
+        import torch
+
+        if not texts:
+            return []
+        windows, owners = self._windows(texts)
+        probabilities = [None] * len(windows)
+        with torch.inference_mode():
+            for batch in self._batches(windows):
+                padded = self._tokenizer.pad(
+                    {"input_ids": [windows[i] for i in batch]}, return_tensors="pt"
+                ).to(self._device)
+                logits = self._model(**padded).logits
+                for i, row in zip(batch, torch.sigmoid(logits).float().cpu().tolist(), strict=True):
+                    probabilities[i] = row
+        best: list[list[float] | None] = [None] * len(texts)
+        for owner, row in zip(owners, probabilities, strict=True):
+            previous = best[owner]
+            best[owner] = (
+                row if previous is None else [max(a, b) for a, b in zip(previous, row, strict=True)]
+            )
+        return [dict(zip(self._labels, row, strict=True)) for row in best]
+
+    def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
+        encoded = self._tokenizer(
+            list(texts),
+            truncation=True,
+            max_length=self._window,
+            stride=min(_WINDOW_OVERLAP, self._window // 4),
+            return_overflowing_tokens=True,
+        )
+        owners = list(encoded["overflow_to_sample_mapping"])
+        self.windowed_texts += sum(1 for n in Counter(owners).values() if n > 1)
+        return encoded["input_ids"], owners
+
+    def _batches(self, windows: list[list[int]]) -> list[list[int]]:
+        """Window indices grouped shortest first, each group under the padded-token budget."""
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:
+            # Sorted ascending, so this window is the longest in the batch it would join.
+            if current and (len(current) + 1) * len(windows[i]) > self._batch_tokens:
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches
+
+
+def open_toxicity_scorer(settings: ToxicitySettings) -> TextScorer:
+    """Detoxify as configured; alt-profanity-check, with a warning, if its weights cannot be had."""
+    try:
+        return load_detoxify(settings)
+    except _WeightsUnavailable as exc:
+        if not settings.fallback:
+            raise ModelError(
+                f"{exc} Set toxicity.fallback = true to score with alt-profanity-check."
+            ) from None
+        scorer = ProfanityScorer()
+        logger.warning(
+            "%s Scoring toxicity with %s instead: one 'profanity' label, so rules on Detoxify "
+            "labels cannot match. To use Detoxify, run once with internet access (it downloads "
+            "about %s), or pass --checkpoint FILE --config-dir DIR.",
+            exc,
+            scorer.model_id,
+            DOWNLOAD_SIZES[settings.model],
+        )
+        return scorer
+
+
+def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
+    """Load Detoxify once: from a local checkpoint if one is set, else by model name."""
+    import torch
+    import transformers
+
+    transformers.logging.disable_progress_bar()
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    if settings.checkpoint is not None:
+        detoxify = _load_local(settings)
+        model_id = f"detoxify-local:{settings.checkpoint.name}#{_fingerprint(settings.checkpoint)}"
+    else:
+        from detoxify import Detoxify
+
+        try:
+            detoxify = Detoxify(settings.model, device=settings.device)
+        except OSError as exc:  # the download failed: no network, proxy, or hub refused
+            raise _WeightsUnavailable(
+                f"Detoxify '{settings.model}' weights could not be downloaded ({exc})."
+            ) from None
+        model_id = f"detoxify-{settings.model}@{version('detoxify')}"
+    detoxify.model.to(settings.device)
+    return DetoxifyScorer(detoxify, model_id, settings)
+
+
+def _load_local(settings: ToxicitySettings) -> Any:
+    """A Detoxify object from a checkpoint file, with no network when a config folder is given."""
+    import torch
+    from detoxify import Detoxify
+    from detoxify.detoxify import get_model_and_tokenizer
+
+    checkpoint, config_dir = settings.checkpoint, settings.config_dir
+    if not checkpoint.is_file():
+        raise ModelError(f"{checkpoint}: no such checkpoint file")
+    if config_dir is None:
+        try:
+            return Detoxify(checkpoint=str(checkpoint), device=settings.device)
+        except OSError as exc:
+            raise _WeightsUnavailable(
+                f"{checkpoint}: its base model's config could not be downloaded ({exc}); "
+                "pass --config-dir with the config and tokenizer files."
+            ) from None
+    try:
+        loaded = torch.load(checkpoint, map_location=settings.device, weights_only=False)
+        arch = dict(loaded["config"]["arch"]["args"])
+        classes = loaded["config"]["dataset"]["args"]["classes"]
+    except (KeyError, TypeError, RuntimeError, EOFError) as exc:
+        raise ModelError(f"{checkpoint}: not a Detoxify checkpoint ({exc})") from None
+    # Detoxify's loader asks the hub for the base model's config (arch.model_type) even when
+    # given a local config folder, and then uses the local one. Naming the folder as the base
+    # model keeps an offline machine off the network.
+    arch["model_type"] = str(config_dir)
+    try:
+        model, tokenizer = get_model_and_tokenizer(
+            **arch, state_dict=loaded["state_dict"], huggingface_config_path=str(config_dir)
+        )
+    except OSError as exc:
+        raise ModelError(f"{config_dir}: config or tokenizer files missing ({exc})") from None
+    detoxify = Detoxify.__new__(Detoxify)
+    detoxify.model, detoxify.tokenizer, detoxify.class_names = model, tokenizer, classes
+    detoxify.device = settings.device
+    return detoxify
+
+
+def _fingerprint(path: Path) -> str:
+    """Size and first MiB: tells checkpoints apart without reading half a gigabyte."""
+    digest = hashlib.sha256(str(path.stat().st_size).encode())
+    with path.open("rb") as stream:
+        digest.update(stream.read(1 << 20))
+    return digest.hexdigest()[:12]
+
+
+class _WeightsUnavailable(Exception):
+    """Detoxify's weights or base config cannot be fetched from here."""

@@ -1,0 +1,116 @@
+"""Settings: packaged defaults, then the user's file, then the environment, then flags.
+
+This module is the one place that reads configuration; everything else receives a
+`Settings` object.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from moderation.errors import SettingsError
+
+DETOXIFY_MODELS = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
+USER_FILE = "moderation.toml"
+
+
+@dataclass(frozen=True)
+class ToxicitySettings:
+    """Which toxicity model to use, where it runs, and where its weights come from."""
+
+    model: str = "unbiased"
+    device: str = "cpu"
+    checkpoint: Path | None = None
+    config_dir: Path | None = None
+    fallback: bool = True
+    batch_tokens: int = 8192
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, resolved once."""
+
+    db: str = "moderation.db"
+    rules: Path = Path("rules/default.yml")
+    toxicity: ToxicitySettings = field(default_factory=ToxicitySettings)
+
+    @property
+    def db_url(self) -> str:
+        """The store as a SQLAlchemy URL; a bare path means a SQLite file."""
+        return self.db if "://" in self.db else f"sqlite:///{self.db}"
+
+
+def load_settings(user_file: Path | None = None, **overrides: Any) -> Settings:
+    """Defaults, layered with the user's file, MODERATION_DB and the given overrides.
+
+    Overrides named `toxicity_<key>` set that key of the toxicity section; None means unset.
+    """
+    data = tomllib.loads(resources.files("moderation").joinpath("defaults.toml").read_text())
+    path = user_file or _user_file()
+    if path is not None:
+        _merge(data, _read_toml(path))
+    if os.environ.get("MODERATION_DB"):
+        data["db"] = os.environ["MODERATION_DB"]
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key.startswith("toxicity_"):
+            data["toxicity"][key.removeprefix("toxicity_")] = value
+        else:
+            data[key] = value
+    return _build(data, path)
+
+
+def _user_file() -> Path | None:
+    named = os.environ.get("MODERATION_CONFIG")
+    if named:
+        return Path(named)
+    local = Path(USER_FILE)
+    return local if local.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def _build(data: dict[str, Any], source: Path | None) -> Settings:
+    where = str(source) if source else "settings"
+    tox = dict(data.pop("toxicity", {}))
+    _check_keys(where, data, Settings, skip={"toxicity"})
+    _check_keys(f"{where} [toxicity]", tox, ToxicitySettings)
+    if tox.get("model") not in DETOXIFY_MODELS:
+        raise SettingsError(
+            f"{where}: toxicity model {tox.get('model')!r} is not one of {', '.join(DETOXIFY_MODELS)}"
+        )
+    for key in ("checkpoint", "config_dir"):
+        tox[key] = Path(tox[key]).expanduser() if tox.get(key) else None
+    toxicity = replace(ToxicitySettings(), **tox)
+    return Settings(db=str(data["db"]), rules=Path(data["rules"]), toxicity=toxicity)
+
+
+def _check_keys(where: str, data: dict[str, Any], cls: type, skip: set[str] = frozenset()) -> None:
+    known = {f.name for f in fields(cls)} | skip
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SettingsError(
+            f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )

@@ -1,0 +1,20 @@
+"""The articles table: pages and threads that comments belong to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from moderation.records import Article
+from moderation.store.db import upsert
+from moderation.store.schema import articles
+
+
+def save(connection: Connection, items: list[Article], now: datetime) -> None:
+    """Add new articles; refresh the title and source of ones seen before."""
+    rows = [
+        {"id": a.id, "source": a.source, "title": a.title, "byline": a.byline, "first_seen": now}
+        for a in items
+    ]
+    upsert(connection, articles, rows, ["id"], ["source", "title", "byline"])

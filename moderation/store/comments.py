@@ -1,0 +1,65 @@
+"""The comments table: every comment as extracted, keyed by its stable id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from moderation.records import Comment, text_key
+from moderation.store.db import upsert
+from moderation.store.schema import comments
+
+_REFRESHED = [
+    "author",
+    "position",
+    "text",
+    "quote",
+    "quote_author",
+    "parent_id",
+    "reply_basis",
+    "posted",
+    "depth",
+    "status",
+    "text_key",
+    "quote_key",
+]
+
+
+def save(connection: Connection, items: list[Comment], now: datetime) -> None:
+    """Add new comments; refresh ones seen before (their first_seen stays)."""
+    rows = [
+        {
+            "id": c.id,
+            "article_id": c.article_id,
+            "author": c.author,
+            "position": c.position,
+            "text": c.text,
+            "quote": c.quote,
+            "quote_author": c.quote_author,
+            "parent_id": c.parent_id,
+            "reply_basis": c.reply_basis and c.reply_basis.value,
+            "posted": c.posted,
+            "depth": c.depth,
+            "status": c.status,
+            "text_key": text_key(c.text),
+            "quote_key": text_key(c.quote) if c.quote else None,
+            "first_seen": now,
+        }
+        for c in items
+    ]
+    upsert(connection, comments, rows, ["id"], _REFRESHED)
+
+
+def existing_ids(connection: Connection, ids: list[str]) -> set[str]:
+    """Which of these comment ids are already stored."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(connection.scalars(select(comments.c.id).where(comments.c.id.in_(chunk))))
+    return found
+
+
+def count(connection: Connection) -> int:
+    """How many comments are stored."""
+    return connection.scalar(select(func.count()).select_from(comments)) or 0

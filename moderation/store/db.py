@@ -1,0 +1,102 @@
+"""Opening the store: engine, SQLite settings, and migrations to the current schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from moderation.errors import StoreError
+
+
+class Store:
+    """A migrated database. Every write happens inside `transaction()`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection whose writes all commit together, or none do."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+
+def open_store(url: str, create: bool = True) -> Store:
+    """Open (and with `create`, make) the store at `url`, upgraded to the current schema."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"{url}: not a database path or URL") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if not create and not path.exists():
+            raise StoreError(f"{path}: no store here yet (run `moderation score` first)")
+        if not path.parent.exists():
+            raise StoreError(f"{path}: folder {path.parent} does not exist")
+    engine = create_engine(parsed)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.begin() as connection:
+            _migrate(connection)
+    except OperationalError as exc:
+        engine.dispose()
+        raise StoreError(f"{url}: cannot open the store ({exc.orig})") from None
+    return Store(engine)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    # Readers (the review UI) keep working while a scoring run writes.
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.close()
+
+
+def _migrate(connection: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", "moderation.store:migrations")
+    config.attributes["connection"] = connection
+    scripts = ScriptDirectory.from_config(config)
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        raise StoreError(
+            f"the store is at schema {current}, newer than this version knows; upgrade moderation"
+        )
+    if current != scripts.get_current_head():
+        command.upgrade(config, "head")
+
+
+def upsert(
+    connection: Connection, table, rows: list[dict], keys: list[str], update: list[str]
+) -> None:
+    """Insert rows; where a row with the same keys exists, update only the `update` columns."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={c: statement.excluded[c] for c in update}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    connection.execute(statement, rows)

@@ -1,0 +1,96 @@
+"""The store's tables, as the current migration leaves them. Queries use these objects;
+the schema itself is created and changed only by migrations (see migrations/versions)."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("source", Text, nullable=False),  # file path or URL it was read from
+    Column("title", Text, nullable=False),
+    Column("byline", Text),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("article_id", String, ForeignKey("articles.id"), nullable=False, index=True),
+    Column("author", Text, nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),  # the commenter's own words
+    Column("quote", Text),  # what they quoted, kept apart
+    Column("quote_author", Text),
+    Column("parent_id", String, index=True),
+    # explicit | indent | quote (it quotes the parent) | name, order (inferred guesses)
+    Column("reply_basis", String),
+    Column("posted", Text),
+    Column("depth", Integer, nullable=False),
+    # visible | deleted | spam, as the source marks it
+    Column("status", String, nullable=False),
+    Column("text_key", String, nullable=False),  # scores.text_key of `text`
+    Column("quote_key", String),  # scores.text_key of `quote`
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+
+# One row per distinct text and model: the same words are never scored twice by one model.
+scores = Table(
+    "scores",
+    metadata,
+    Column("text_key", String, primary_key=True),
+    Column("model", String, primary_key=True),  # model id with version
+    Column("kind", String, nullable=False),  # sentiment | toxicity
+    Column("labels", JSON, nullable=False),  # only the labels the model produces
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+)
+
+# What the rules decided. Replaced when rules run again; human reviews live apart.
+rule_decisions = Table(
+    "rule_decisions",
+    metadata,
+    Column("comment_id", String, ForeignKey("comments.id"), primary_key=True),
+    # hold | flag | reject | approve, or NULL when no rule matched
+    Column("action", String, index=True),
+    Column("priority", Integer),  # of the winning rule
+    Column("rule_ids", JSON, nullable=False),
+    Column("matches", JSON, nullable=False),  # every matched rule: reasons and spans
+    Column("missing", JSON, nullable=False),  # scores rules needed but did not get
+    Column("ruleset", String, nullable=False),
+    Column("sentiment_model", String, nullable=False),
+    Column("toxicity_model", String, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+# Moderators' decisions: append-only (triggers refuse UPDATE and DELETE), never rewritten
+# by rescoring or by rules running again.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("comment_id", String, ForeignKey("comments.id"), nullable=False, index=True),
+    Column("moderator", Text, nullable=False),
+    Column("action", String, nullable=False),  # approve | reject | escalate
+    Column("note", Text),
+    Column("previous_state", String),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("comments", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False),
+    Column("ruleset", String, nullable=False),
+    Column("sentiment_model", String),
+    Column("toxicity_model", String),
+)
