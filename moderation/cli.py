@@ -38,7 +38,16 @@ def cli() -> None:
 
     Start with `moderation score seeds/`, then `moderation flags`.
     """
-    logging.basicConfig(format="warning: %(message)s", level=logging.WARNING)
+    package_logger = logging.getLogger("moderation")
+    if not any(isinstance(h, _StderrHandler) for h in package_logger.handlers):
+        package_logger.addHandler(_StderrHandler(logging.WARNING))
+
+
+class _StderrHandler(logging.Handler):
+    """Library warnings as `warning: ...` lines on whatever stderr is when they happen."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
 
 
 def _store_options(command: Callable) -> Callable:
@@ -53,13 +62,45 @@ def _store_options(command: Callable) -> Callable:
 def _scoring_options(command: Callable) -> Callable:
     """Rule-file and model options for commands that score."""
     options = [
-        click.option("--rules", type=click.Path(path_type=Path), help="Rule file [default: rules/default.yml]."),
-        click.option("--model", "toxicity_model", help="Detoxify model: original, unbiased (default), multilingual, original-small, unbiased-small."),
-        click.option("--device", "toxicity_device", help="Where the model runs: cpu (default), cuda, cuda:1, ..."),
-        click.option("--checkpoint", "toxicity_checkpoint", type=click.Path(path_type=Path), help="Local Detoxify checkpoint file, for offline use."),
-        click.option("--config-dir", "toxicity_config_dir", type=click.Path(path_type=Path), help="Folder with the checkpoint's Hugging Face config and tokenizer files."),
-        click.option("--fallback/--no-fallback", "toxicity_fallback", default=None, help="Score with alt-profanity-check when Detoxify weights cannot be had [default: on]."),
-        click.option("--config", "config_file", type=click.Path(exists=True, path_type=Path), help="Settings file [default: ./moderation.toml, or $MODERATION_CONFIG]."),
+        click.option(
+            "--rules",
+            type=click.Path(path_type=Path),
+            help="Rule file [default: rules/default.yml].",
+        ),
+        click.option(
+            "--model",
+            "toxicity_model",
+            help="Detoxify model: original, unbiased (default), multilingual, original-small, unbiased-small.",
+        ),
+        click.option(
+            "--device",
+            "toxicity_device",
+            help="Where the model runs: cpu (default), cuda, cuda:1, ...",
+        ),
+        click.option(
+            "--checkpoint",
+            "toxicity_checkpoint",
+            type=click.Path(path_type=Path),
+            help="Local Detoxify checkpoint file, for offline use.",
+        ),
+        click.option(
+            "--config-dir",
+            "toxicity_config_dir",
+            type=click.Path(path_type=Path),
+            help="Folder with the checkpoint's Hugging Face config and tokenizer files.",
+        ),
+        click.option(
+            "--fallback/--no-fallback",
+            "toxicity_fallback",
+            default=None,
+            help="Score with alt-profanity-check when Detoxify weights cannot be had [default: on].",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(exists=True, path_type=Path),
+            help="Settings file [default: ./moderation.toml, or $MODERATION_CONFIG].",
+        ),
     ]
     return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
 
@@ -87,9 +128,16 @@ def extract(paths: tuple[Path, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_store_options
 @_scoring_options
-@click.option("--json", "as_json", is_flag=True, help="Print the flagged comments as JSON lines instead of a report.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the flagged comments as JSON lines instead of a report.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def score(paths: tuple[Path, ...], as_json: bool, quiet: bool, config_file: Path | None, **options: Any) -> None:
+def score(
+    paths: tuple[Path, ...], as_json: bool, quiet: bool, config_file: Path | None, **options: Any
+) -> None:
     """Extract, score and apply the rules to comments, store them, report what was flagged.
 
     Running it again on the same input adds nothing twice. Example:
@@ -102,7 +150,9 @@ def score(paths: tuple[Path, ...], as_json: bool, quiet: bool, config_file: Path
 
     settings = load_settings(config_file, **options)
     with _progress(quiet) as advance:
-        report = score_paths(paths, settings, lambda: open_toxicity_scorer(settings.toxicity), advance)
+        report = score_paths(
+            paths, settings, lambda: open_toxicity_scorer(settings.toxicity), advance
+        )
     titles = {page.article.id: page.article.title for page in report.pages}
     items = [_scored_item(r, titles[r.comment.article_id]) for r in report.flagged]
     if as_json:
@@ -115,7 +165,9 @@ def score(paths: tuple[Path, ...], as_json: bool, quiet: bool, config_file: Path
 
 @cli.command()
 @_store_options
-@click.option("--config", "config_file", type=click.Path(exists=True, path_type=Path), help="Settings file.")
+@click.option(
+    "--config", "config_file", type=click.Path(exists=True, path_type=Path), help="Settings file."
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of text.")
 def flags(db: str | None, config_file: Path | None, limit: int | None, as_json: bool) -> None:
@@ -192,14 +244,21 @@ def _run_summary(report: Any) -> str:
         f"Read {len(report.pages)} article(s): {len(report.results)} comment(s) "
         f"({report.new_comments} new), {report.scored_texts} text(s) scored now, the rest from the store."
     ]
-    lines += [f"  {p.article.source}: {len(p.comments)} comment(s), {p.layout} layout" for p in with_comments]
+    lines += [
+        f"  {p.article.source}: {len(p.comments)} comment(s), {p.layout} layout"
+        for p in with_comments
+    ]
     if len(with_comments) < len(report.pages):
         lines.append(f"  {len(report.pages) - len(with_comments)} other file(s): no comment thread")
     if report.results:
-        lines.append(f"Models: {report.sentiment_model} (sentiment), {report.toxicity_model} (toxicity)")
+        lines.append(
+            f"Models: {report.sentiment_model} (sentiment), {report.toxicity_model} (toxicity)"
+        )
     lines.append(f"Rules: {report.ruleset}")
     if report.unavailable:
-        lines.append("Scores these rules read that the toxicity model does not give (those parts cannot match):")
+        lines.append(
+            "Scores these rules read that the toxicity model does not give (those parts cannot match):"
+        )
         lines += [f"  {rule}: {', '.join(names)}" for rule, names in report.unavailable.items()]
     return "\n".join(lines)
 
@@ -208,8 +267,10 @@ def _echo_flags(items: list[dict], total: int) -> None:
     click.echo(f"\n{len(items)} of {total} comment(s) flagged" + (":" if items else "."))
     for item in items:
         text = " ".join(item["text"].split())
-        click.echo(f"\n  {item['action'].upper():6} {item['author']}  ({item['article']}, comment {item['position']})")
-        click.echo(f"         \"{text[:160]}{'...' if len(text) > 160 else ''}\"")
+        click.echo(
+            f"\n  {item['action'].upper():6} {item['author']}  ({item['article']}, comment {item['position']})"
+        )
+        click.echo(f'         "{text[:160]}{"..." if len(text) > 160 else ""}"')
         for match in item["rules"]:
             click.echo(f"         {match['rule_id']}: {'; '.join(match['reasons'])}")
         click.echo(f"         scores: {_key_scores(item['sentiment'], item['toxicity'])}")

@@ -23,13 +23,19 @@ def test_own_text_of_each_comment(thread):
     assert thread[0].text == "Blackberry should exit everything"
     assert thread[1].text.startswith("Good. Western companies should not be doing business")
     assert thread[1].text.endswith("even if they have nuclear weapons or a space program.")
-    assert thread[2].text == "Jake Hall, you're clueless bro, ur comment fits in with the sheep's... bah bah"
+    assert (
+        thread[2].text
+        == "Jake Hall, you're clueless bro, ur comment fits in with the sheep's... bah bah"
+    )
 
 
 def test_the_quote_is_kept_apart_from_the_commenters_own_words(thread):
     reply = thread[3]
     assert reply.text == "Blah, blah, blaaaaahhh"
-    assert reply.quote == "Jake Hall, you're clueless bro, ur comment fits in with the sheep's... bah bah"
+    assert (
+        reply.quote
+        == "Jake Hall, you're clueless bro, ur comment fits in with the sheep's... bah bah"
+    )
     assert reply.quote_author == "17050032"
     assert "said:" not in reply.text
 
@@ -75,4 +81,6 @@ def test_article_title_and_byline():
 def test_the_same_page_copied_elsewhere_keeps_its_ids(tmp_path: Path):
     copy = tmp_path / THREAD_SEED.name
     copy.write_bytes(THREAD_SEED.read_bytes())
-    assert [c.id for c in extract_file(copy).comments] == [c.id for c in extract_file(THREAD_SEED).comments]
+    assert [c.id for c in extract_file(copy).comments] == [
+        c.id for c in extract_file(THREAD_SEED).comments
+    ]

@@ -27,7 +27,10 @@ def build(folder: Path, seed: int = 0) -> tuple[Path, Path]:
     config_dir = folder / "config"
     config_dir.mkdir(parents=True, exist_ok=True)
     vocab = folder / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, ",", ".", "!", "?", "'"]) + "\n")
+    vocab.write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, ",", ".", "!", "?", "'"])
+        + "\n"
+    )
     BertTokenizer(str(vocab), model_max_length=MAX_POSITIONS).save_pretrained(config_dir)
     config = BertConfig(
         vocab_size=len(vocab.read_text().split()),

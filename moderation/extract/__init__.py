@@ -17,8 +17,17 @@ from moderation.records import Article, Page, stable_id
 
 __all__ = ["extract_file", "extract_text", "iter_input_files"]
 
-_BYLINE = re.compile(r"(?:By|Author)\b:? *(?P<name>[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3})")
+# "By Adam", "Author: Jennifer Hong", "Posted on November 30, 2015 by Ruth Adeyemi".
+_BYLINE = re.compile(
+    r"(?:Author:|By:?|(?:Posted|Written|Published)\b.{0,40}\bby) *"
+    r"(?P<name>[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3})"
+)
+_BYLINE_MAX = 80
 _NOT_A_TITLE = re.compile(r"skip to (?:main )?content|menu|advertisement|search", re.IGNORECASE)
+# Site navigation: "Home   News   Business", "new | past | comments", "Home > Forums > ...".
+_NAVIGATION = re.compile(r".*(?: \| | > |\S {3,}\S.* {3,}).*")
+_TITLE_SEARCH = 12  # content lines at the top of a page where its headline can be
+_TITLE_MAX = 150
 
 
 def extract_file(path: Path) -> Page:
@@ -38,11 +47,34 @@ def extract_text(text: str, source: str) -> Page:
 
 def _article(lines: list[str], source: str) -> Article:
     content = [line.strip() for line in lines if line.strip()]
-    title = next((line for line in content if not _NOT_A_TITLE.fullmatch(line)), Path(source).name)
-    byline = next((m["name"] for line in content[:12] if (m := _BYLINE.match(line))), None)
+    title = _title(content) or Path(source).name
+    bylines = (_BYLINE.match(line) for line in content[:_TITLE_SEARCH] if len(line) <= _BYLINE_MAX)
+    byline = next((m["name"] for m in bylines if m), None)
     if byline:
         byline = re.sub(r"By:?$", "", byline).strip() or None
     # The file name and title identify a saved page wherever it is copied to.
     return Article(
         id=stable_id("a", Path(source).name, title), source=source, title=title, byline=byline
     )
+
+
+def _title(content: list[str]) -> str | None:
+    """The headline: a short line near the top that is not navigation or a sentence.
+
+    Site names ("The Harbour Gazette") are short, so a line of four or more words is
+    preferred; a page with no such line falls back to one of three words, then to the
+    start of the first line.
+    """
+    candidates = [
+        line
+        for line in content[:_TITLE_SEARCH]
+        if len(line) <= _TITLE_MAX
+        and not line.endswith(".")
+        and not _NOT_A_TITLE.fullmatch(line)
+        and not _NAVIGATION.fullmatch(line)
+    ]
+    for least_words in (4, 3):
+        found = next((line for line in candidates if len(line.split()) >= least_words), None)
+        if found:
+            return found
+    return content[0][:_TITLE_MAX] if content else None

@@ -43,6 +43,9 @@ _FURNITURE_NAMES = {
 }
 
 
+_BYLINE_START = re.compile(r"(?:by|posted by|written by|posted on)\b")
+
+
 @dataclass
 class RawComment:
     """A comment as a layout found it, before quotes and reply links are worked out."""
@@ -116,7 +119,13 @@ def _raw_from_header(header: re.Match[str], number: int) -> RawComment:
 
 def _plausible_author(name: str) -> bool:
     name = name.strip()
-    return bool(name) and len(name) <= 40 and name.casefold() not in _FURNITURE_NAMES
+    folded = name.casefold()
+    return (
+        bool(name)
+        and len(name) <= 40
+        and folded not in _FURNITURE_NAMES
+        and not _BYLINE_START.match(folded)  # "By Omar Farooq • December 1": the article's byline
+    )
 
 
 def _indent(line: str) -> int:

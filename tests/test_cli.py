@@ -1,0 +1,189 @@
+"""The command line as a user meets it: help, the seed report, flags, and clear errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import DEFAULT_RULES, ROOT, SEEDS
+
+from moderation.cli import cli
+
+
+def walk(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if hasattr(command, "commands"):
+            yield from walk(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in walk(cli)], ids=" ".join)
+def test_every_command_has_help_with_an_example(runner, path):
+    result = runner.invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and "moderation " in result.output
+
+
+def test_score_the_seeds_reports_articles_comments_and_flags(runner, db_path):
+    result = runner.invoke(
+        cli, ["score", str(SEEDS), "--db", str(db_path), "--rules", str(DEFAULT_RULES), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Read 5 article(s): 4 comment(s) (4 new)" in out
+    assert "004_ab45d655f29e8aa9.txt: 4 comment(s), xenforo layout" in out
+    assert "4 other file(s): no comment thread" in out
+    assert "2 of 4 comment(s) flagged:" in out
+    assert "HOLD   targetdrone" in out
+    assert (
+        "identity-attack: dehumanising: words from dehumanising in the text: 'terrorist nations' at 66-83"
+        in out
+    )
+    assert "FLAG   Daniel Coca" in out
+    assert (
+        "personal-attack: insult_words: words from insults in the text: 'clueless' at 18-26; a_reply: comment is a reply, by name (inferred)"
+        in out
+    )
+    assert "scores: sentiment -0.36, profanity 0.20" in out
+    assert "warning: Detoxify 'unbiased' weights could not be downloaded" in result.stderr
+
+
+def test_score_again_adds_nothing(runner, db_path):
+    args = ["score", str(SEEDS), "--db", str(db_path), "-q"]
+    runner.invoke(cli, args)
+    again = runner.invoke(cli, args)
+    assert "4 comment(s) (0 new), 0 text(s) scored now" in again.stdout
+
+
+def test_score_with_a_local_checkpoint(runner, db_path, tiny_model):
+    checkpoint, config_dir = tiny_model
+    result = runner.invoke(
+        cli,
+        [
+            "score",
+            str(SEEDS),
+            "--db",
+            str(db_path),
+            "-q",
+            "--checkpoint",
+            str(checkpoint),
+            "--config-dir",
+            str(config_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "detoxify-local:tiny.ckpt#" in result.stdout
+    assert "warning" not in result.stderr
+
+
+def test_flags_lists_what_score_flagged(runner, db_path):
+    runner.invoke(cli, ["score", str(SEEDS), "--db", str(db_path), "-q"])
+    result = runner.invoke(cli, ["flags", "--db", str(db_path)])
+    assert result.exit_code == 0
+    assert result.stdout.index("HOLD   targetdrone") < result.stdout.index("FLAG   Daniel Coca")
+    as_json = [
+        json.loads(line)
+        for line in runner.invoke(
+            cli, ["flags", "--db", str(db_path), "--json"]
+        ).stdout.splitlines()
+    ]
+    assert [(f["author"], f["action"]) for f in as_json] == [
+        ("targetdrone", "hold"),
+        ("Daniel Coca", "flag"),
+    ]
+    assert as_json[1]["rules"][0]["spans"] == [
+        {"start": 18, "end": 26, "text": "clueless", "field": "text"}
+    ]
+    assert as_json[1]["toxicity_model"].startswith("alt-profanity-check@")
+
+
+def test_flags_without_a_store(runner, tmp_path):
+    result = runner.invoke(cli, ["flags", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == f"Error: {tmp_path / 'none.db'}: no store here yet (run `moderation score` first)\n"
+    )
+
+
+def test_extract_prints_comments_as_json_lines(runner):
+    result = runner.invoke(cli, ["extract", str(SEEDS)])
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["author"] for r in records] == [
+        "Jake Hall",
+        "targetdrone",
+        "Daniel Coca",
+        "Jake Hall",
+    ]
+    assert records[3]["quote_author"] == "17050032"
+    assert records[2]["parent_inferred"] is True and records[2]["reply_basis"] == "name"
+
+
+def _store_bytes(db_path):
+    return {p.name: p.read_bytes() for p in db_path.parent.glob(db_path.name + "*")}
+
+
+def test_garbled_input_is_one_line_and_leaves_the_store_as_it_was(runner, db_path, seeds_copy):
+    runner.invoke(cli, ["score", str(SEEDS), "--db", str(db_path), "-q"])
+    before = _store_bytes(db_path)
+    (seeds_copy / "005_garbled.txt").write_bytes(
+        b"A headline\n\n  \xe2\x80\xa2 reader\n    bad \xc3\x28 bytes\n"
+    )
+    result = runner.invoke(cli, ["score", str(seeds_copy), "--db", str(db_path), "-q"])
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == f"Error: {seeds_copy / '005_garbled.txt'}:4: byte 0xc3 is not valid UTF-8 (save the file as UTF-8)\n"
+    )
+    assert _store_bytes(db_path) == before
+
+
+def test_invalid_rule_file_is_one_line_with_the_line_and_no_store_is_made(
+    runner, db_path, tmp_path
+):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "rules:\n  - id: insult\n    action: flag\n    treshold: 0.5\n    conditions: {x: toxicity.insult >= 0.6}\n"
+    )
+    result = runner.invoke(cli, ["score", str(SEEDS), "--db", str(db_path), "--rules", str(bad)])
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == f"Error: {bad}:4:5: unknown key 'treshold' (expected one of: id, description, action, priority, conditions, when)\n"
+    )
+    assert not db_path.exists()
+
+
+def test_missing_input_path(runner, db_path, tmp_path):
+    result = runner.invoke(cli, ["score", str(tmp_path / "nowhere"), "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {tmp_path / 'nowhere'}: no such file or directory\n"
+
+
+def test_bad_settings_file_is_one_line(runner, tmp_path):
+    config = tmp_path / "moderation.toml"
+    config.write_text('[toxicity]\nmodel = "huge"\n')
+    result = runner.invoke(cli, ["score", str(SEEDS), "--config", str(config)])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: {config}: toxicity model 'huge' is not one of original, unbiased"
+    )
+
+
+def test_python_dash_m_runs_the_same_cli():
+    result = subprocess.run(
+        [sys.executable, "-m", "moderation", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert "score" in result.stdout and "flags" in result.stdout
+
+
+def test_importing_the_package_loads_no_model():
+    code = "import sys, moderation.cli, moderation.pipeline; print(sorted(m for m in ('torch', 'transformers', 'detoxify', 'sqlalchemy') if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "['sqlalchemy']"

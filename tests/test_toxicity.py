@@ -1,0 +1,96 @@
+"""Detoxify loads from a local checkpoint offline; alt-profanity-check stands in when it cannot."""
+
+import logging
+
+import pytest
+from detoxify import Detoxify
+
+from moderation.errors import ModelError
+from moderation.scoring.toxicity import load_detoxify, open_toxicity_scorer
+from moderation.settings import ToxicitySettings
+
+DETOXIFY_LABELS = {"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"}
+TEXTS = [
+    "you are an idiot",
+    "good comment , thanks",
+    "the article is great and i agree",
+    "blah",
+    "x",
+]
+
+
+def test_plain_detoxify_needs_the_hub_even_with_a_local_config(tiny_model):
+    checkpoint, config_dir = tiny_model
+    with pytest.raises(OSError):
+        Detoxify(checkpoint=str(checkpoint), huggingface_config_path=str(config_dir))
+
+
+def test_local_checkpoint_loads_offline_with_standard_labels(tiny_model):
+    checkpoint, config_dir = tiny_model
+    scorer = load_detoxify(ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir))
+    assert scorer.model_id.startswith("detoxify-local:tiny.ckpt#")
+    results = scorer.score(TEXTS)
+    assert [set(r) for r in results] == [DETOXIFY_LABELS] * len(TEXTS)
+    assert all(0.0 <= v <= 1.0 for r in results for v in r.values())
+    assert len({round(r["insult"], 6) for r in results}) > 1  # each text gets its own scores
+
+
+def test_batched_scores_equal_one_at_a_time(tiny_model):
+    checkpoint, config_dir = tiny_model
+    scorer = load_detoxify(
+        ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, batch_tokens=24)
+    )
+    batched = scorer.score(TEXTS)
+    single = [scorer.score([t])[0] for t in TEXTS]
+    for b, s in zip(batched, single, strict=True):
+        assert b == pytest.approx(s, abs=1e-5)
+
+
+def test_long_text_is_scored_in_windows_not_truncated(tiny_model):
+    checkpoint, config_dir = tiny_model
+    scorer = load_detoxify(ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir))
+    long_text = "good comment thanks " * 40 + "you are an idiot"
+    # The tiny model reads 62 tokens a window: 20 repeats of three words, then two more.
+    first_window = "good comment thanks " * 20 + "good comment"
+    first_window_scores = scorer.score([first_window])[0]
+    assert scorer.windowed_texts == 0
+    whole = scorer.score([long_text])[0]
+    assert scorer.windowed_texts == 1
+    assert all(whole[label] >= first_window_scores[label] - 1e-6 for label in DETOXIFY_LABELS)
+    assert whole != pytest.approx(first_window_scores)  # later windows counted too
+
+
+def test_fallback_is_used_and_announced_without_weights(caplog):
+    with caplog.at_level(logging.WARNING, logger="moderation"):
+        scorer = open_toxicity_scorer(ToxicitySettings(model="original"))
+    assert scorer.model_id.startswith("alt-profanity-check@")
+    (record,) = caplog.records
+    assert "Detoxify 'original' weights could not be downloaded" in record.message
+    assert (
+        "alt-profanity-check" in record.message
+        and "--checkpoint FILE --config-dir DIR" in record.message
+    )
+    profane, clean = scorer.score(["you are a fucking idiot", "thanks for the article"])
+    assert set(profane) == {"profanity"}  # its one label; Detoxify's are absent, not zero
+    assert profane["profanity"] > 0.9 > 0.1 > clean["profanity"]
+
+
+def test_without_fallback_missing_weights_are_an_error():
+    with pytest.raises(ModelError, match="could not be downloaded.*toxicity.fallback = true"):
+        open_toxicity_scorer(ToxicitySettings(fallback=False))
+
+
+def test_missing_checkpoint_file_is_an_error(tmp_path):
+    with pytest.raises(ModelError, match="no such checkpoint file"):
+        open_toxicity_scorer(
+            ToxicitySettings(checkpoint=tmp_path / "nope.ckpt", config_dir=tmp_path)
+        )
+
+
+def test_a_file_that_is_not_a_checkpoint_is_an_error(tmp_path, tiny_model):
+    bogus = tmp_path / "bogus.ckpt"
+    import torch
+
+    torch.save({"weights": [1, 2, 3]}, bogus)
+    with pytest.raises(ModelError, match="bogus.ckpt: not a Detoxify checkpoint"):
+        open_toxicity_scorer(ToxicitySettings(checkpoint=bogus, config_dir=tiny_model[1]))
