@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import tiny_detoxify
 from click.testing import CliRunner
 
-import tiny_detoxify
 from moderation.settings import Settings, ToxicitySettings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -34,7 +34,7 @@ def test_wordpress_nested_replies_and_furniture():
     )
     # The moderation notice and the reply form are page furniture, not comment text.
     assert comments[4].text == "Typical council. Idiots, the lot of them."
-    assert not any("Leave a Reply" in c.text or "Reply" == c.text for c in comments)
+    assert not any("Leave a Reply" in c.text or c.text == "Reply" for c in comments)
 
 
 def test_disqus_named_parents_quotes_and_byline_is_not_a_comment():

@@ -76,7 +76,7 @@ def test_fallback_is_used_and_announced_without_weights(caplog):
 
 
 def test_without_fallback_missing_weights_are_an_error():
-    with pytest.raises(ModelError, match="could not be downloaded.*toxicity.fallback = true"):
+    with pytest.raises(ModelError, match=r"could not be downloaded.*toxicity\.fallback = true"):
         open_toxicity_scorer(ToxicitySettings(fallback=False))
 
 
@@ -92,5 +92,5 @@ def test_a_file_that_is_not_a_checkpoint_is_an_error(tmp_path, tiny_model):
     import torch
 
     torch.save({"weights": [1, 2, 3]}, bogus)
-    with pytest.raises(ModelError, match="bogus.ckpt: not a Detoxify checkpoint"):
+    with pytest.raises(ModelError, match=r"bogus\.ckpt: not a Detoxify checkpoint"):
         open_toxicity_scorer(ToxicitySettings(checkpoint=bogus, config_dir=tiny_model[1]))
