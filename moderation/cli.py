@@ -201,14 +201,20 @@ class _progress:
     def __init__(self, quiet: bool) -> None:
         self.quiet, self.bar = quiet, None
 
-    def __enter__(self) -> Callable[[int], None]:
-        def advance(n: int) -> None:
+    def __enter__(self) -> Callable[[int, int], None]:
+        def advance(n: int, total: int) -> None:
             if self.quiet:
                 return
             if self.bar is None:
                 from tqdm import tqdm
 
-                self.bar = tqdm(desc="scoring", unit=" texts", leave=False)
+                self.bar = tqdm(
+                    desc="scoring",
+                    total=total,
+                    unit=" texts",
+                    leave=False,
+                    file=click.get_text_stream("stderr"),
+                )
             self.bar.update(n)
 
         return advance

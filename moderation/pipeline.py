@@ -27,7 +27,7 @@ from moderation.store import open_store
 from moderation.store import runs as run_store
 from moderation.store import scores as score_store
 
-Progress = Callable[[int], None]  # called with how many more texts were scored
+Progress = Callable[[int, int], None]  # (texts scored just now, texts to score in all)
 _CHUNK = 256  # texts per scoring call: progress moves, memory stays flat
 
 
@@ -137,7 +137,7 @@ class _ScoredTexts:
                 self.labels[scorer.model_id].update(new)
                 self.fresh[scorer.model_id].update(new)
             if progress:
-                progress(len(chunk))
+                progress(len(chunk), len(todo))
 
     def produced(self, sentiment: TextScorer, toxicity: TextScorer) -> set[str]:
         """Score names, as rules spell them, that the models gave for at least one text."""

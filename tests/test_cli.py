@@ -154,6 +154,16 @@ def test_invalid_rule_file_is_one_line_with_the_line_and_no_store_is_made(
     assert not db_path.exists()
 
 
+def test_default_rule_file_missing_from_another_folder(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["score", str(SEEDS)])
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == "Error: rules/default.yml: no such rule file (pass --rules FILE, or set rules in moderation.toml)\n"
+    )
+
+
 def test_missing_input_path(runner, db_path, tmp_path):
     result = runner.invoke(cli, ["score", str(tmp_path / "nowhere"), "--db", str(db_path)])
     assert result.exit_code == 1

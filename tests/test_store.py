@@ -119,3 +119,22 @@ def test_reading_a_store_that_does_not_exist(tmp_path):
     with pytest.raises(StoreError, match="no store here yet"):
         open_store(f"sqlite:///{tmp_path / 'none.db'}", create=False)
     assert not (tmp_path / "none.db").exists()
+
+
+def test_progress_counts_texts_to_score_and_stays_quiet_when_all_are_stored(settings):
+    calls = []
+    score_paths(
+        [SEEDS],
+        settings,
+        lambda: open_toxicity_scorer(settings.toxicity),
+        lambda n, total: calls.append((n, total)),
+    )
+    assert calls == [(4, 4)]
+    calls.clear()
+    score_paths(
+        [SEEDS],
+        settings,
+        lambda: open_toxicity_scorer(settings.toxicity),
+        lambda n, total: calls.append((n, total)),
+    )
+    assert calls == []

@@ -94,3 +94,19 @@ def test_a_file_that_is_not_a_checkpoint_is_an_error(tmp_path, tiny_model):
     torch.save({"weights": [1, 2, 3]}, bogus)
     with pytest.raises(ModelError, match=r"bogus\.ckpt: not a Detoxify checkpoint"):
         open_toxicity_scorer(ToxicitySettings(checkpoint=bogus, config_dir=tiny_model[1]))
+
+
+def test_asking_for_a_gpu_where_there_is_none_is_one_clear_error(tiny_model):
+    checkpoint, config_dir = tiny_model
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ModelError, match=r"device 'cuda': no CUDA GPU is available here"):
+        open_toxicity_scorer(
+            ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, device="cuda")
+        )
+    with pytest.raises(ModelError, match=r"device 'gpu0' is not one PyTorch knows"):
+        open_toxicity_scorer(
+            ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, device="gpu0")
+        )

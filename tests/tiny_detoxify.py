@@ -10,7 +10,52 @@ from __future__ import annotations
 from pathlib import Path
 
 CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
-WORDS = ["the", "a", "an", "is", "are", "you", "your", "i", "it", "this", "that", "and", "or", "not", "to", "of", "in", "on", "for", "with", "be", "was", "idiot", "stupid", "moron", "clueless", "good", "great", "bad", "terrible", "comment", "article", "blackberry", "pakistan", "privacy", "government", "should", "exit", "everything", "blah", "bro", "sheep", "thanks", "agree"]
+WORDS = [
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "you",
+    "your",
+    "i",
+    "it",
+    "this",
+    "that",
+    "and",
+    "or",
+    "not",
+    "to",
+    "of",
+    "in",
+    "on",
+    "for",
+    "with",
+    "be",
+    "was",
+    "idiot",
+    "stupid",
+    "moron",
+    "clueless",
+    "good",
+    "great",
+    "bad",
+    "terrible",
+    "comment",
+    "article",
+    "blackberry",
+    "pakistan",
+    "privacy",
+    "government",
+    "should",
+    "exit",
+    "everything",
+    "blah",
+    "bro",
+    "sheep",
+    "thanks",
+    "agree",
+]
 MAX_POSITIONS = 64
 
 

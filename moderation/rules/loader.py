@@ -56,7 +56,9 @@ def load_rules(path: Path) -> RuleSet:
     try:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RuleFileError(path, "no such rule file") from None
+        raise RuleFileError(
+            path, "no such rule file (pass --rules FILE, or set rules in moderation.toml)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleFileError(path, f"cannot be read: {exc}") from None
     return parse_rules(source, path)

@@ -138,6 +138,7 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
     import transformers
 
     transformers.logging.disable_progress_bar()
+    _check_device(settings.device)
     if settings.threads:
         torch.set_num_threads(settings.threads)
     if settings.checkpoint is not None:
@@ -194,6 +195,19 @@ def _load_local(settings: ToxicitySettings) -> Any:
     detoxify.model, detoxify.tokenizer, detoxify.class_names = model, tokenizer, classes
     detoxify.device = settings.device
     return detoxify
+
+
+def _check_device(device: str) -> None:
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise ModelError(
+            f"device {device!r} is not one PyTorch knows (cpu, cuda, cuda:1, ...)"
+        ) from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ModelError(f"device {device!r}: no CUDA GPU is available here; use --device cpu")
 
 
 def _fingerprint(path: Path) -> str:
