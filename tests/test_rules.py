@@ -139,6 +139,7 @@ def test_regex_matches_with_spans_and_is_case_sensitive_unless_asked():
     assert decision.rule_ids == ("shouting", "links")
     assert decision.matches[0].spans == (Span(0, 6, "LISTEN"),)
     assert decision.matches[1].spans == (Span(10, 29, "HTTP://spam.example"),)
+    assert decision.matches[1].reasons == (r"link: /(?i)https?://\S+/ in the text: 'HTTP://spam.example' at 10-29",)
     assert ruleset.decide(comment("quiet words only"), scores()).action is None
 
 

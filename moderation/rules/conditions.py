@@ -112,15 +112,7 @@ class Words(Condition):
         return self.pattern.search(subject.field(self.field)) is not None
 
     def explain(self, subject: Subject) -> Evidence:
-        spans = _spans(self.pattern.finditer(subject.field(self.field)), self.field)
-        if not spans:
-            return Evidence(
-                False, f"{self.name}: no words from {self.list_name} in the {self.field}"
-            )
-        found = ", ".join(f"'{s.text}' at {s.start}-{s.end}" for s in spans)
-        return Evidence(
-            True, f"{self.name}: words from {self.list_name} in the {self.field}: {found}", spans
-        )
+        return _pattern_evidence(self, f"words from {self.list_name}", subject)
 
 
 @dataclass(frozen=True)
@@ -139,11 +131,7 @@ class Regex(Condition):
         return self.pattern.search(subject.field(self.field)) is not None
 
     def explain(self, subject: Subject) -> Evidence:
-        spans = _spans(self.pattern.finditer(subject.field(self.field)), self.field)
-        if not spans:
-            return Evidence(False, f"{self.name}: /{self.source}/ does not match the {self.field}")
-        found = ", ".join(f"'{s.text}' at {s.start}-{s.end}" for s in spans)
-        return Evidence(True, f"{self.name}: /{self.source}/ matched {found}", spans)
+        return _pattern_evidence(self, f"/{self.source}/", subject)
 
 
 def compile_regex(source: str) -> object:
@@ -209,6 +197,16 @@ class AuthorIn(Condition):
         return Evidence(
             holds, f"{self.name}: author '{subject.comment.author}' {verb} in {self.list_name}"
         )
+
+
+def _pattern_evidence(condition: Words | Regex, what: str, subject: Subject) -> Evidence:
+    """Where a word list or pattern matched, with offsets into the field it searched."""
+    field = condition.field
+    spans = _spans(condition.pattern.finditer(subject.field(field)), field)
+    if not spans:
+        return Evidence(False, f"{condition.name}: no {what} in the {field}")
+    found = ", ".join(f"'{s.text}' at {s.start}-{s.end}" for s in spans)
+    return Evidence(True, f"{condition.name}: {what} in the {field}: {found}", spans)
 
 
 def _spans(matches: object, field: str) -> tuple[Span, ...]:
