@@ -54,6 +54,8 @@ class Article:
     source: str  # file path or URL it was read from
     title: str
     byline: str | None = None
+    section: str | None = None
+    published: str | None = None  # ISO 8601, where the source gives it
 
 
 @dataclass
@@ -134,6 +136,7 @@ class RuleMatch:
     priority: int
     reasons: tuple[str, ...]
     spans: tuple[Span, ...] = ()
+    shadow: bool = False  # a shadow rule is recorded but takes no action
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ class Decision:
     action: Action | None  # None: no rule matched, the comment is published as usual
     matches: tuple[RuleMatch, ...] = ()
     ruleset: str = ""  # name and content hash of the rule file that decided
-    missing: tuple[str, ...] = field(default=())  # score names rules needed but did not get
+    missing: tuple[str, ...] = field(default=())  # scores and facts rules needed but did not get
 
     @property
     def rule_ids(self) -> tuple[str, ...]:

@@ -143,13 +143,13 @@ def test_invalid_rule_file_is_one_line_with_the_line_and_no_store_is_made(
 ):
     bad = tmp_path / "bad.yml"
     bad.write_text(
-        "rules:\n  - id: insult\n    action: flag\n    treshold: 0.5\n    conditions: {x: toxicity.insult >= 0.6}\n"
+        "rules:\n  - id: insult\n    action: flag\n    priorty: 5\n    conditions: {x: toxicity.insult >= 0.6}\n"
     )
     result = runner.invoke(cli, ["score", str(SEEDS), "--db", str(db_path), "--rules", str(bad)])
     assert result.exit_code == 1
     assert (
         result.output
-        == f"Error: {bad}:4:5: unknown key 'treshold' (expected one of: id, description, action, priority, conditions, when)\n"
+        == f"Error: {bad}:4:5: unknown key 'priorty' (did you mean 'priority'?) (expected one of: id, description, action, priority, mode, conditions, when, examples)\n"
     )
     assert not db_path.exists()
 

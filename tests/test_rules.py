@@ -139,7 +139,9 @@ def test_regex_matches_with_spans_and_is_case_sensitive_unless_asked():
     assert decision.rule_ids == ("shouting", "links")
     assert decision.matches[0].spans == (Span(0, 6, "LISTEN"),)
     assert decision.matches[1].spans == (Span(10, 29, "HTTP://spam.example"),)
-    assert decision.matches[1].reasons == (r"link: /(?i)https?://\S+/ in the text: 'HTTP://spam.example' at 10-29",)
+    assert decision.matches[1].reasons == (
+        r"link: /(?i)https?://\S+/ in the text: 'HTTP://spam.example' at 10-29",
+    )
     assert ruleset.decide(comment("quiet words only"), scores()).action is None
 
 
@@ -247,7 +249,7 @@ def test_the_shipped_rules_load_and_flag_a_reply_that_insults():
         ),
         (
             "rules:\n  - id: a\n    action: flag\n    treshold: 3\n    conditions: {x: toxicity.insult > 0.5}\n",
-            "test.yml:4:5: unknown key 'treshold' (expected one of: id, description, action, priority, conditions, when)",
+            "test.yml:4:5: unknown key 'treshold' (expected one of: id, description, action, priority, mode, conditions, when, examples)",
         ),
         (
             "rules:\n  - id: a\n    action: delete\n    conditions: {x: toxicity.insult > 0.5}\n",
@@ -255,7 +257,7 @@ def test_the_shipped_rules_load_and_flag_a_reply_that_insults():
         ),
         (
             "rules:\n  - id: a\n    action: flag\n    conditions:\n      x: toxicity.insul > 0.5\n",
-            "test.yml:5:10: rule 'a', condition 'x': unknown score 'toxicity.insul'",
+            "test.yml:5:10: rule 'a', condition 'x': unknown score 'toxicity.insul' (did you mean 'toxicity.insult'?) (valid: sentiment.neg,",
         ),
         (
             "rules:\n  - id: a\n    action: flag\n    conditions:\n      x: {words: slurs}\n",
@@ -263,11 +265,11 @@ def test_the_shipped_rules_load_and_flag_a_reply_that_insults():
         ),
         (
             "rules:\n  - id: a\n    action: flag\n    conditions:\n      x: {regex: 'a(b'}\n",
-            "test.yml:5:18: rule 'a', condition 'x': regex does not compile: missing ): a(b",
+            "test.yml:5:18: rule 'a', condition 'x': regex does not compile: missing ), unterminated subpattern at character 2 of 'a(b'",
         ),
         (
             "rules:\n  - id: a\n    action: flag\n    conditions:\n      x: {regex: '(?<=a)b'}\n",
-            "test.yml:5:18: rule 'a', condition 'x': regex does not compile: invalid perl operator: (?<=",
+            "test.yml:5:18: rule 'a', condition 'x': regex uses a construct RE2 does not run (invalid perl operator: (?<=); look-around",
         ),
         (
             "rules:\n  - id: a\n    action: flag\n    conditions: {x: {is_reply: true}}\n    when: x and y\n",

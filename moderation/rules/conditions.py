@@ -1,37 +1,41 @@
 """The kinds of condition a rule can name, each compiled once from the rule file.
 
-Every condition has a fast `test` used on every comment, and an `explain` that says why
-(value against threshold, which words matched where); the engine calls `explain` only for
-rules that matched, so evaluating a whole store stays cheap.
+Every condition has a fast `test`, run on every comment, and an `explain` that says why
+it holds or not (value against threshold, which words matched where); `explain` runs only
+where a decision is recorded or a rule is explained, so previews over a whole store stay
+fast. Conditions on a number share one class, `Compare`, which also lets `rules check`
+reason about ranges ("toxicity.insult >= 0.8 and toxicity.insult < 0.5" never matches).
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import re2
 
 from moderation.records import Comment, Span
+from moderation.rules.context import Context
+from moderation.rules.matching import WordMatcher
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-}
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
+}  # fmt: skip
+NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
 FIELDS = ("text", "quote")
+_LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 
 
 @dataclass(frozen=True)
 class Subject:
-    """What a rule looks at: one comment and the flat scores of its text and quote."""
+    """What a rule looks at: one comment, the flat scores of its text and quote, its context."""
 
     comment: Comment
     scores: dict[str, float]
+    context: Context
+    cache: dict = field(default_factory=dict, compare=False)  # skeletons and text measures
 
     def field(self, name: str) -> str:
         """The commenter's own text, or the text they quote."""
@@ -40,11 +44,12 @@ class Subject:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why a condition holds or does not, for the decision record."""
+    """Why a condition holds or does not, for the decision record and `explain`."""
 
     holds: bool
     reason: str
     spans: tuple[Span, ...] = ()
+    missing: str | None = None  # the score or fact that was needed but absent
 
 
 class Condition:
@@ -58,61 +63,150 @@ class Condition:
     def explain(self, subject: Subject) -> Evidence:
         raise NotImplementedError
 
+    def key(self) -> tuple:
+        """What the condition tests, independent of its name: equal keys, equal tests."""
+        raise NotImplementedError
+
     def score_names(self) -> tuple[str, ...]:
         """Scores this condition reads; a rule needs its models to produce them."""
         return ()
 
 
+# --- numbers: scores, thread depth, author history, text shape --------------------------------
+
+
+def _score(name: str) -> Callable[[Subject], float | None]:
+    return lambda s: s.scores.get(name)
+
+
+def _context(name: str) -> Callable[[Subject], float | None]:
+    return lambda s: getattr(s.context, name)
+
+
+def _capitals(s: Subject, field_name: str) -> float:
+    text = s.field(field_name)
+    letters = sum(c.isalpha() for c in text)
+    return sum(c.isupper() for c in text) / letters if letters else 0.0
+
+
+def _longest_run(text: str) -> int:
+    longest = run = 0
+    previous = None
+    for char in text:
+        run = run + 1 if char == previous else 1
+        longest, previous = max(longest, run), char
+    return longest
+
+
+# name -> (how to read it from a subject, what it means for messages, (lowest, highest))
+MEASURES: dict[str, tuple[Callable[[Subject, str], float | None], str, tuple[float, float]]] = {
+    "reply_depth": (lambda s, f: s.comment.depth, "reply depth", (0, float("inf"))),
+    "back_and_forth": (
+        lambda s, f: s.context.back_and_forth,
+        "replies in a row between the same two authors",
+        (0, float("inf")),
+    ),
+    "author_rejections": (
+        lambda s, f: s.context.author_rejections,
+        "the author's rejected comments",
+        (0, float("inf")),
+    ),
+    "article_age_hours": (
+        lambda s, f: s.context.article_age_hours,
+        "hours since the article was published",
+        (float("-inf"), float("inf")),
+    ),
+    "length": (lambda s, f: len(s.field(f)), "characters", (0, float("inf"))),
+    "capitals": (_capitals, "share of letters in capitals", (0, 1)),
+    "links": (lambda s, f: len(_LINK.findall(s.field(f))), "links", (0, float("inf"))),
+    "repeated_chars": (
+        lambda s, f: _longest_run(s.field(f)),
+        "longest run of one character",
+        (0, float("inf")),
+    ),
+}
+SCORE_RANGE = {"sentiment.compound": (-1.0, 1.0)}  # every other score runs from 0 to 1
+
+
 @dataclass(frozen=True)
-class ScoreThreshold(Condition):
-    """`toxicity.insult >= 0.6`: a score compared with a number."""
+class Compare(Condition):
+    """A number compared with a threshold: a score (`toxicity.insult >= 0.6`) or a measure."""
 
     name: str
-    score: str
+    variable: str  # "toxicity.insult", "reply_depth", "length", ...
     op: str
     threshold: float
+    field: str = "text"
+
+    def value(self, subject: Subject) -> float | None:
+        """The number this condition compares, or None where it cannot be known."""
+        if self.variable in MEASURES:
+            return MEASURES[self.variable][0](subject, self.field)
+        return subject.scores.get(self.variable)
 
     def test(self, subject: Subject) -> bool:
-        value = subject.scores.get(self.score)
+        value = self.value(subject)
         return value is not None and COMPARISONS[self.op](value, self.threshold)
 
     def explain(self, subject: Subject) -> Evidence:
-        value = subject.scores.get(self.score)
+        value = self.value(subject)
+        label = self.variable if self.variable not in MEASURES else MEASURES[self.variable][1]
+        if self.field == "quote" and self.variable in (
+            "length",
+            "capitals",
+            "links",
+            "repeated_chars",
+        ):
+            label += " in the quote"
         if value is None:
-            return Evidence(False, f"{self.name}: no {self.score} score for this comment")
+            return Evidence(
+                False, f"{self.name}: {label} not known for this comment", missing=self.variable
+            )
         holds = COMPARISONS[self.op](value, self.threshold)
-        shown = self.op if holds else _NEGATED[self.op]
-        return Evidence(holds, f"{self.name}: {self.score} {value:.2f} {shown} {self.threshold:g}")
+        shown = self.op if holds else NEGATED[self.op]
+        number = (
+            f"{value:.2f}" if isinstance(value, float) and not value.is_integer() else f"{value:g}"
+        )
+        return Evidence(holds, f"{self.name}: {label} {number} {shown} {self.threshold:g}")
+
+    def key(self) -> tuple:
+        return ("compare", self.variable, self.field, self.op, self.threshold)
+
+    def domain(self) -> tuple[float, float]:
+        """The lowest and highest value the variable can take."""
+        if self.variable in MEASURES:
+            return MEASURES[self.variable][2]
+        return SCORE_RANGE.get(self.variable.removeprefix("quote."), (0.0, 1.0))
 
     def score_names(self) -> tuple[str, ...]:
-        return (self.score,)
+        return () if self.variable in MEASURES else (self.variable,)
 
 
-_NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
+# --- text: word lists and patterns ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Words(Condition):
-    """Any word or phrase from a list, whole words only, ignoring case."""
+    """Any word or phrase from a list (see `matching` for evasion-resistant lists)."""
 
     name: str
     list_name: str
-    pattern: re.Pattern[str]
+    words: frozenset[str]
+    matcher: WordMatcher
     field: str = "text"
 
-    @classmethod
-    def compile(cls, name: str, list_name: str, words: Sequence[str], field: str) -> Words:
-        """One regular expression for the whole list, longest phrases first."""
-        alternatives = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
-        escaped = [r"\s+".join(re.escape(part) for part in w.split()) for w in alternatives]
-        pattern = re.compile(rf"(?<!\w)(?:{'|'.join(escaped)})(?!\w)", re.IGNORECASE)
-        return cls(name, list_name, pattern, field)
-
     def test(self, subject: Subject) -> bool:
-        return self.pattern.search(subject.field(self.field)) is not None
+        return self.matcher.search(subject.field(self.field), subject.cache)
 
     def explain(self, subject: Subject) -> Evidence:
-        return _pattern_evidence(self, f"words from {self.list_name}", subject)
+        text = subject.field(self.field)
+        spans = tuple(
+            Span(s, e, text[s:e], self.field) for s, e in self.matcher.finditer(text, subject.cache)
+        )
+        return _found(self.name, f"words from {self.list_name}", self.field, spans)
+
+    def key(self) -> tuple:
+        return ("words", self.words, self.matcher.normalise, self.matcher.allow, self.field)
 
 
 @dataclass(frozen=True)
@@ -131,7 +225,14 @@ class Regex(Condition):
         return self.pattern.search(subject.field(self.field)) is not None
 
     def explain(self, subject: Subject) -> Evidence:
-        return _pattern_evidence(self, f"/{self.source}/", subject)
+        matches = self.pattern.finditer(subject.field(self.field))
+        spans = tuple(
+            Span(m.start(), m.end(), m.group(0), self.field) for m in matches if m.end() > m.start()
+        )
+        return _found(self.name, f"/{self.source}/", self.field, spans)
+
+    def key(self) -> tuple:
+        return ("regex", self.source, self.field)
 
 
 def compile_regex(source: str) -> object:
@@ -141,9 +242,19 @@ def compile_regex(source: str) -> object:
     return re2.compile(source, options)
 
 
+def _found(name: str, what: str, field_name: str, spans: tuple[Span, ...]) -> Evidence:
+    if not spans:
+        return Evidence(False, f"{name}: no {what} in the {field_name}")
+    found = ", ".join(f"'{s.text}' at {s.start}-{s.end}" for s in spans)
+    return Evidence(True, f"{name}: {what} in the {field_name}: {found}", spans)
+
+
+# --- facts: thread, author, article -----------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class IsReply(Condition):
-    """Whether the comment answers another one (as the source or our inference says)."""
+    """Whether the comment answers another one (as the source says, or as inferred)."""
 
     name: str
     wanted: bool
@@ -160,56 +271,67 @@ class IsReply(Condition):
             state = "is not a reply"
         return Evidence(self.test(subject), f"{self.name}: comment {state}")
 
+    def key(self) -> tuple:
+        return ("compare", "reply_depth", "text", ">=" if self.wanted else "<", 1)
+
 
 @dataclass(frozen=True)
-class ReplyDepth(Condition):
-    """`reply_depth: ">= 2"`: how deep in a thread the comment sits (0 = top level)."""
+class FirstComment(Condition):
+    """Whether this is the first comment the store has seen from its author."""
 
     name: str
-    op: str
-    depth: int
+    wanted: bool
 
     def test(self, subject: Subject) -> bool:
-        return COMPARISONS[self.op](subject.comment.depth, self.depth)
+        first = subject.context.first_comment
+        return first is not None and first == self.wanted
 
     def explain(self, subject: Subject) -> Evidence:
-        holds = self.test(subject)
-        shown = self.op if holds else _NEGATED[self.op]
+        first = subject.context.first_comment
+        if first is None:
+            return Evidence(
+                False, f"{self.name}: the author's history is not known", missing="first_comment"
+            )
+        state = "is" if first else "is not"
         return Evidence(
-            holds, f"{self.name}: reply depth {subject.comment.depth} {shown} {self.depth}"
+            first == self.wanted, f"{self.name}: this {state} the author's first comment"
         )
+
+    def key(self) -> tuple:
+        return ("first_comment", self.wanted)
+
+
+# Facts compared with a list of names: which value of the subject, and how it reads.
+NAMED_FACTS: dict[str, tuple[Callable[[Subject], str | None], str]] = {
+    "author": (lambda s: s.comment.author, "author"),
+    "reply_to": (lambda s: s.context.parent_author, "replies to"),
+    "article": (lambda s: s.context.article_id, "article"),
+    "section": (lambda s: s.context.section, "section"),
+}
 
 
 @dataclass(frozen=True)
-class AuthorIn(Condition):
-    """The comment's author is one of a list of names, ignoring case."""
+class InList(Condition):
+    """A fact (author, whom it replies to, article, section) is one of a list, ignoring case."""
 
     name: str
+    fact: str
     list_name: str
-    authors: frozenset[str]
+    values: frozenset[str]  # case-folded
 
     def test(self, subject: Subject) -> bool:
-        return subject.comment.author.casefold() in self.authors
+        value = NAMED_FACTS[self.fact][0](subject)
+        return value is not None and value.casefold() in self.values
 
     def explain(self, subject: Subject) -> Evidence:
-        holds = self.test(subject)
-        verb = "is" if holds else "is not"
+        value = NAMED_FACTS[self.fact][0](subject)
+        label = NAMED_FACTS[self.fact][1]
+        if value is None:
+            return Evidence(False, f"{self.name}: {label}: none")
+        verb = "is" if self.test(subject) else "is not"
         return Evidence(
-            holds, f"{self.name}: author '{subject.comment.author}' {verb} in {self.list_name}"
+            self.test(subject), f"{self.name}: {label} '{value}' {verb} in {self.list_name}"
         )
 
-
-def _pattern_evidence(condition: Words | Regex, what: str, subject: Subject) -> Evidence:
-    """Where a word list or pattern matched, with offsets into the field it searched."""
-    field = condition.field
-    spans = _spans(condition.pattern.finditer(subject.field(field)), field)
-    if not spans:
-        return Evidence(False, f"{condition.name}: no {what} in the {field}")
-    found = ", ".join(f"'{s.text}' at {s.start}-{s.end}" for s in spans)
-    return Evidence(True, f"{condition.name}: {what} in the {field}: {found}", spans)
-
-
-def _spans(matches: object, field: str) -> tuple[Span, ...]:
-    return tuple(
-        Span(m.start(), m.end(), m.group(0), field) for m in matches if m.end() > m.start()
-    )
+    def key(self) -> tuple:
+        return ("in", self.fact, self.values)

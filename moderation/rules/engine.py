@@ -1,7 +1,8 @@
 """Compiled rules, and the decision they reach for a comment.
 
-Precedence: of the rules that match, the one with the highest priority decides; at equal
-priority the stricter action wins (reject, then hold, flag, approve); then file order.
+Precedence: of the live rules that match, the one with the highest priority decides; at
+equal priority the stricter action wins (reject, then hold, flag, approve); then file
+order. Shadow rules are evaluated and recorded but never decide.
 """
 
 from __future__ import annotations
@@ -11,8 +12,26 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from moderation.records import ACTION_SEVERITY, Action, Comment, Decision, RuleMatch, Scores
-from moderation.rules.conditions import Condition, Subject
+from moderation.rules.conditions import Condition, Evidence, Subject
+from moderation.rules.context import NO_CONTEXT, Context
 from moderation.rules.expression import Expression
+
+LIVE, SHADOW = "live", "shadow"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A text (with optional scores and context) that a rule must or must not match."""
+
+    expect_match: bool
+    comment: Comment
+    scores: Mapping[str, float]
+    context: Context
+    line: int
+
+    def subject(self) -> Subject:
+        """The example as the rule sees it."""
+        return Subject(self.comment, dict(self.scores), self.context)
 
 
 @dataclass(frozen=True)
@@ -26,6 +45,17 @@ class Rule:
     conditions: Mapping[str, Condition]
     when: Expression
     line: int  # where the rule starts in its file, for messages
+    mode: str = LIVE
+    examples: tuple[Example, ...] = ()
+
+    @property
+    def shadow(self) -> bool:
+        """Whether the rule is only recorded, never acted on."""
+        return self.mode == SHADOW
+
+    def precedence(self) -> tuple[int, int]:
+        """Sort key: higher wins."""
+        return (self.priority, ACTION_SEVERITY[self.action])
 
     def score_names(self) -> frozenset[str]:
         """Every score the rule's conditions read."""
@@ -35,6 +65,10 @@ class Rule:
         """The match record if the rule matches the subject, else None."""
         if not self.when.test(subject):
             return None
+        return self.record(subject)
+
+    def record(self, subject: Subject) -> RuleMatch:
+        """Why the rule matched: every reason and highlighted span."""
         evidence = self.when.explain(subject)
         return RuleMatch(
             rule_id=self.id,
@@ -42,6 +76,7 @@ class Rule:
             priority=self.priority,
             reasons=tuple(e.reason for e in evidence),
             spans=tuple(span for e in evidence if e.holds for span in e.spans),
+            shadow=self.shadow,
         )
 
 
@@ -57,6 +92,11 @@ class RuleSet:
         """Every score any rule reads."""
         return frozenset().union(*(r.score_names() for r in self.rules))
 
+    @cached_property
+    def by_id(self) -> dict[str, Rule]:
+        """Rules by id."""
+        return {r.id: r for r in self.rules}
+
     def unavailable(self, produced: set[str]) -> dict[str, list[str]]:
         """Rule id -> scores it reads that the models in use do not produce.
 
@@ -69,17 +109,33 @@ class RuleSet:
                 missing[rule.id] = absent
         return missing
 
-    def decide(self, comment: Comment, scores: Scores) -> Decision:
-        """Evaluate every rule on the comment; the highest-precedence match decides."""
-        values = scores.values()
-        subject = Subject(comment, values)
-        matches = [m for rule in self.rules if (m := rule.match(subject)) is not None]
-        matches.sort(key=lambda m: (-m.priority, -ACTION_SEVERITY[m.action]))
-        absent = self.score_names - values.keys()
-        missing = tuple(sorted(n for n in absent if not n.startswith("quote.")))
+    def subject(self, comment: Comment, scores: Scores, context: Context = NO_CONTEXT) -> Subject:
+        """What the rules look at for this comment."""
+        return Subject(comment, scores.values(), context)
+
+    def matching(self, subject: Subject) -> list[Rule]:
+        """The rules that match, fastest path: no explanations built."""
+        return [rule for rule in self.rules if rule.when.test(subject)]
+
+    @staticmethod
+    def winner(matched: list[Rule]) -> Rule | None:
+        """The live rule that decides among those matched, or None."""
+        live = [r for r in matched if not r.shadow]
+        return max(live, key=Rule.precedence, default=None)
+
+    def decide(self, comment: Comment, scores: Scores, context: Context = NO_CONTEXT) -> Decision:
+        """Evaluate every rule; the highest-precedence live match decides."""
+        subject = self.subject(comment, scores, context)
+        matched = sorted(self.matching(subject), key=Rule.precedence, reverse=True)
+        winner = self.winner(matched)
+        absent = self.score_names - subject.scores.keys()
         return Decision(
-            action=matches[0].action if matches else None,
-            matches=tuple(matches),
+            action=winner.action if winner else None,
+            matches=tuple(rule.record(subject) for rule in matched),
             ruleset=self.name,
-            missing=missing,
+            missing=tuple(sorted(n for n in absent if not n.startswith("quote."))),
         )
+
+    def explain(self, subject: Subject) -> list[tuple[Rule, bool, list[Evidence]]]:
+        """Every rule, whether it matched, and the evidence either way."""
+        return [(rule, rule.when.test(subject), rule.when.explain(subject)) for rule in self.rules]

@@ -1,7 +1,8 @@
 """The `when:` line of a rule: condition names joined by and, or, not and parentheses.
 
 It is parsed with Python's `ast` module into a tree and never evaluated as Python: only
-names, `and`, `or`, `not` and grouping are accepted.
+names, `and`, `or`, `not` and grouping are accepted. The tree is kept so that `rules check`
+can rewrite it as alternatives of plain conditions (disjunctive normal form).
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import product
 
 from moderation.rules.conditions import Condition, Evidence, Subject
+
+MAX_ALTERNATIVES = 256  # beyond this, `rules check` does not expand an expression
 
 
 class ExpressionError(ValueError):
@@ -21,14 +25,23 @@ class ExpressionError(ValueError):
         self.column = column
 
 
+Literal = tuple[Condition, bool]  # a condition, and whether it must hold (True) or fail
+
+
 @dataclass(frozen=True)
 class Expression:
-    """A compiled `when:` expression: a fast test and an explanation for matched rules."""
+    """A compiled `when:` expression: a fast test, and evidence for whichever way it went."""
 
     source: str
     test: Callable[[Subject], bool]
-    explain: Callable[[Subject], list[Evidence]]  # evidence for why it holds, when it does
+    explain: Callable[[Subject], list[Evidence]]
     names: frozenset[str]
+    tree: ast.expr
+    conditions: Mapping[str, Condition]
+
+    def alternatives(self) -> list[list[Literal]] | None:
+        """The expression as `or` of `and`s of conditions or their negations; None if too large."""
+        return _dnf(self.tree, self.conditions, positive=True)
 
 
 def compile_expression(source: str, conditions: Mapping[str, Condition]) -> Expression:
@@ -36,12 +49,11 @@ def compile_expression(source: str, conditions: Mapping[str, Condition]) -> Expr
     try:
         tree = ast.parse(source.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise ExpressionError(
-            f"cannot read condition expression: {exc.msg}", (exc.offset or 1) - 1
-        ) from None
+        message = f"cannot read condition expression: {exc.msg}"
+        raise ExpressionError(message, (exc.offset or 1) - 1) from None
     names: set[str] = set()
     test, explain = _compile(tree, conditions, names)
-    return Expression(source, test, explain, frozenset(names))
+    return Expression(source, test, explain, frozenset(names), tree, conditions)
 
 
 def all_of(conditions: Mapping[str, Condition]) -> Expression:
@@ -54,10 +66,8 @@ def _compile(node: ast.expr, conditions: Mapping[str, Condition], names: set[str
     if isinstance(node, ast.Name):
         if node.id not in conditions:
             known = ", ".join(conditions) or "none"
-            raise ExpressionError(
-                f"'{node.id}' is not a condition of this rule (conditions: {known})",
-                node.col_offset,
-            )
+            message = f"'{node.id}' is not a condition of this rule (conditions: {known})"
+            raise ExpressionError(message, node.col_offset)
         names.add(node.id)
         condition = conditions[node.id]
         return condition.test, lambda s: [condition.explain(s)]
@@ -65,17 +75,19 @@ def _compile(node: ast.expr, conditions: Mapping[str, Condition], names: set[str
         inner_test, inner_explain = _compile(node.operand, conditions, names)
         return (lambda s: not inner_test(s)), (
             lambda s: [
-                Evidence(not e.holds, f"not ({e.reason})", e.spans) for e in inner_explain(s)
+                Evidence(not e.holds, f"not ({e.reason})", e.spans, e.missing)
+                for e in inner_explain(s)
             ]
         )
     if isinstance(node, ast.BoolOp):
         parts = [_compile(value, conditions, names) for value in node.values]
-        # `and` is decided by its failing parts when it fails; `or` by its holding parts when it holds.
+        tests = [t for t, _ in parts]
+        # `and` is decided by its failing parts when it fails; `or` by its holding parts.
         decisive = isinstance(node.op, ast.And)
-        combine = all if decisive else any
-
-        def test(s: Subject) -> bool:
-            return combine(t(s) for t, _ in parts)
+        if decisive:
+            test = _all(tests)
+        else:
+            test = _any(tests)
 
         def explain(s: Subject) -> list[Evidence]:
             outcome = test(s)
@@ -86,3 +98,39 @@ def _compile(node: ast.expr, conditions: Mapping[str, Condition], names: set[str
     raise ExpressionError(
         "only condition names, 'and', 'or', 'not' and parentheses are allowed", node.col_offset
     )
+
+
+def _all(tests: list[Callable[[Subject], bool]]) -> Callable[[Subject], bool]:
+    if len(tests) == 2:
+        first, second = tests
+        return lambda s: first(s) and second(s)
+    return lambda s: all(t(s) for t in tests)
+
+
+def _any(tests: list[Callable[[Subject], bool]]) -> Callable[[Subject], bool]:
+    if len(tests) == 2:
+        first, second = tests
+        return lambda s: first(s) or second(s)
+    return lambda s: any(t(s) for t in tests)
+
+
+def _dnf(
+    node: ast.expr, conditions: Mapping[str, Condition], positive: bool
+) -> list[list[Literal]] | None:
+    if isinstance(node, ast.Name):
+        return [[(conditions[node.id], positive)]]
+    if isinstance(node, ast.UnaryOp):
+        return _dnf(node.operand, conditions, not positive)
+    parts = [_dnf(v, conditions, positive) for v in node.values]
+    if any(p is None for p in parts):
+        return None
+    # De Morgan: under negation, `and` becomes `or` and the other way round.
+    conjunction = isinstance(node.op, ast.And) == positive
+    if not conjunction:
+        return [term for part in parts for term in part]
+    combined = 1
+    for part in parts:
+        combined *= len(part)
+    if combined > MAX_ALTERNATIVES:
+        return None
+    return [[lit for term in terms for lit in term] for terms in product(*parts)]

@@ -1,12 +1,15 @@
 """Reading a rule file: YAML with line numbers, checked key by key, compiled once.
 
-Every problem is a `RuleFileError` naming the file, line and column.
+Reading goes on past a mistake, so `rules check` can report every problem in a file at
+once; `load_rules` stops a run at the first.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,87 +19,148 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from moderation.errors import RuleFileError
-from moderation.records import Action
+from moderation.records import Action, Comment, ReplyBasis
 from moderation.rules.conditions import (
     FIELDS,
-    AuthorIn,
+    MEASURES,
+    NAMED_FACTS,
+    Compare,
     Condition,
+    FirstComment,
+    InList,
     IsReply,
     Regex,
-    ReplyDepth,
-    ScoreThreshold,
     Words,
     compile_regex,
 )
-from moderation.rules.engine import Rule, RuleSet
+from moderation.rules.context import Context
+from moderation.rules.engine import LIVE, SHADOW, Example, Rule, RuleSet
 from moderation.rules.expression import ExpressionError, all_of, compile_expression
+from moderation.rules.matching import WordMatcher
 
 SENTIMENT_LABELS = ("neg", "neu", "pos", "compound")
 TOXICITY_LABELS = (
-    "toxicity",
-    "severe_toxicity",
-    "obscene",
-    "threat",
-    "insult",
-    "identity_attack",
-    "sexual_explicit",
-    "profanity",
+    "toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack",
+    "sexual_explicit", "profanity",
+)  # fmt: skip
+SCORE_NAMES = tuple(
+    [f"sentiment.{x}" for x in SENTIMENT_LABELS] + [f"toxicity.{x}" for x in TOXICITY_LABELS]
 )
-RULE_KEYS = ("id", "description", "action", "priority", "conditions", "when")
-CONDITION_KINDS = ("words", "regex", "is_reply", "reply_depth", "author")
+TOP_KEYS = ("lists", "rules")
+RULE_KEYS = ("id", "description", "action", "priority", "mode", "conditions", "when", "examples")
+LIST_KEYS = ("words", "normalise", "allow", "match")
+FLAGS = ("is_reply", "first_comment")
+CONDITION_KINDS = ("words", "regex", *FLAGS, *NAMED_FACTS, *MEASURES)
+EXAMPLE_KEYS = (
+    "text",
+    "quote",
+    "scores",
+    "author",
+    "reply_to",
+    "depth",
+    "section",
+    "rejections",
+    "first_comment",
+)
 _SCORE = re.compile(
     r"\s*(?P<score>(?:quote\.)?[a-z_]+\.[a-z_]+)\s*(?P<op>>=|<=|==|>|<)\s*(?P<value>-?\d+(?:\.\d+)?)\s*"
 )
-_DEPTH = re.compile(r"\s*(?P<op>>=|<=|==|>|<)?\s*(?P<value>\d+)\s*")
+_NUMBER = re.compile(r"\s*(?P<op>>=|<=|==|>|<)?\s*(?P<value>-?\d+(?:\.\d+)?)\s*")
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A mistake (error) or a likely mistake (warning) at a place in a rule file."""
+
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.path + "".join(f":{n}" for n in (self.line, self.column) if n is not None)
+        return f"{where}: {self.severity + ': ' if self.severity != 'error' else ''}{self.message}"
+
+
 def load_rules(path: Path) -> RuleSet:
-    """Read, check and compile the rule file at `path`."""
+    """Read, check and compile the rule file at `path`; the first error stops it."""
+    ruleset, problems = read_rules(_read(path), path)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        first = errors[0]
+        raise RuleFileError(path, first.message, first.line, first.column)
+    return ruleset
+
+
+def parse_rules(source: str, path: Path) -> RuleSet:
+    """Check and compile rule-file text; `path` is used in names and messages."""
+    ruleset, problems = read_rules(source, path)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise RuleFileError(path, errors[0].message, errors[0].line, errors[0].column)
+    return ruleset
+
+
+def read_rule_file(path: Path) -> tuple[RuleSet | None, list[Problem]]:
+    """Every problem in the file at `path`, and the rule set if it has no errors."""
+    return read_rules(_read(path), path)
+
+
+def read_rules(source: str, path: Path) -> tuple[RuleSet | None, list[Problem]]:
+    """Every problem in the text, and the compiled rule set if there are no errors."""
+    reader = _Reader(path)
     try:
-        source = path.read_text(encoding="utf-8")
+        document = YAML(typ="rt").load(source)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        position = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        return None, [Problem(str(path), *position, f"YAML syntax: {exc.problem or exc.context}")]
+    rules = reader.document(document)
+    if any(p.severity == "error" for p in reader.problems):
+        return None, reader.problems
+    digest = hashlib.sha256(source.encode()).hexdigest()[:12]
+    return RuleSet(name=f"{path.name}#{digest}", rules=tuple(rules)), reader.problems
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RuleFileError(
             path, "no such rule file (pass --rules FILE, or set rules in moderation.toml)"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleFileError(path, f"cannot be read: {exc}") from None
-    return parse_rules(source, path)
 
 
-def parse_rules(source: str, path: Path) -> RuleSet:
-    """Check and compile rule-file text; `path` is used in names and messages."""
-    try:
-        document = YAML(typ="rt").load(source)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise RuleFileError(
-            path, f"YAML syntax: {exc.problem or exc.context}", line, column
-        ) from None
-    reader = _Reader(path)
-    if not isinstance(document, CommentedMap):
-        raise RuleFileError(path, "a rule file is a mapping with 'lists' and 'rules'", 1, 1)
-    reader.check_keys(document, ("lists", "rules"))
-    lists = reader.lists(document.get("lists") or CommentedMap())
-    rules_node = document.get("rules")
-    if not isinstance(rules_node, CommentedSeq) or not rules_node:
-        raise RuleFileError(
-            path, "'rules' must be a list with at least one rule", *reader.at(document, "rules")
-        )
-    rules = [reader.rule(node, rules_node, i, lists) for i, node in enumerate(rules_node)]
-    digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-    return RuleSet(name=f"{path.name}#{digest}", rules=tuple(rules))
+class _Skip(Exception):
+    """The current item has an error (already recorded); go on with the next one."""
+
+
+@dataclass
+class _WordList:
+    words: list[str]
+    matcher: WordMatcher
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    """' (did you mean 'x'?)' when a choice is close to `word`, else ''."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.7)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class _Reader:
-    """Checks nodes of one file, turning each problem into a positioned RuleFileError."""
+    """Reads one file's nodes, recording each problem with its line and column."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.problems: list[Problem] = []
 
-    def fail(self, message: str, position: tuple[int | None, int | None]) -> RuleFileError:
-        return RuleFileError(self.path, message, *position)
+    def fail(self, message: str, position: tuple[int | None, int | None]) -> _Skip:
+        self.problems.append(Problem(str(self.path), *position, message))
+        return _Skip()
 
     @staticmethod
     def at(node: Any, key: Any = None) -> tuple[int | None, int | None]:
@@ -112,34 +176,90 @@ class _Reader:
             return None, None
         return line + 1, column + 1
 
-    def check_keys(self, node: CommentedMap, allowed: tuple[str, ...]) -> None:
+    def check_keys(self, node: CommentedMap, allowed: tuple[str, ...], what: str) -> None:
         for key in node:
             if key not in allowed:
                 line, column = node.lc.key(key)
-                raise self.fail(
-                    f"unknown key '{key}' (expected one of: {', '.join(allowed)})",
+                self.fail(
+                    f"unknown {what} '{key}'{did_you_mean(key, allowed)} (expected one of: {', '.join(allowed)})",
                     (line + 1, column + 1),
                 )
 
-    def lists(self, node: Any) -> dict[str, list[str]]:
-        if not isinstance(node, CommentedMap):
-            raise self.fail("'lists' must map list names to lists of words", self.at(node))
-        lists = {}
-        for name, words in node.items():
-            if not isinstance(words, CommentedSeq) or not all(isinstance(w, str) for w in words):
-                raise self.fail(
-                    f"list '{name}' must be a list of words or phrases", self.at(node, name)
+    def document(self, document: Any) -> list[Rule]:
+        if not isinstance(document, CommentedMap):
+            self.fail("a rule file is a mapping with 'lists' and 'rules'", (1, 1))
+            return []
+        self.check_keys(document, TOP_KEYS, "key")
+        lists = self.lists(document.get("lists") or CommentedMap())
+        rules_node = document.get("rules")
+        if not isinstance(rules_node, CommentedSeq) or not rules_node:
+            self.fail("'rules' must be a list with at least one rule", self.at(document, "rules"))
+            return []
+        rules, seen = [], {}
+        for index, node in enumerate(rules_node):
+            try:
+                rule = self.rule(node, self.at(rules_node, index), lists)
+            except _Skip:
+                continue
+            if rule.id in seen:
+                self.fail(
+                    f"duplicate rule id '{rule.id}' (first defined on line {seen[rule.id]})",
+                    (rule.line, None),
                 )
-            lists[str(name)] = [str(w) for w in words]
+                continue
+            seen[rule.id] = rule.line
+            rules.append(rule)
+        return rules
+
+    def lists(self, node: Any) -> dict[str, _WordList]:
+        if not isinstance(node, CommentedMap):
+            self.fail("'lists' must map list names to lists of words", self.at(node))
+            return {}
+        lists = {}
+        for name, spec in node.items():
+            try:
+                lists[str(name)] = self.word_list(str(name), spec, self.at(node, name))
+            except _Skip:
+                continue
         return lists
 
-    def rule(
-        self, node: Any, parent: CommentedSeq, index: int, lists: dict[str, list[str]]
-    ) -> Rule:
-        where = self.at(parent, index)
+    def word_list(self, name: str, spec: Any, where: tuple) -> _WordList:
+        if isinstance(spec, CommentedMap):
+            self.check_keys(spec, LIST_KEYS, f"key in list '{name}'")
+            words, options = spec.get("words"), spec
+        else:
+            words, options = spec, {}
+        if (
+            not isinstance(words, CommentedSeq)
+            or not words
+            or not all(isinstance(w, str) for w in words)
+        ):
+            raise self.fail(
+                f"list '{name}' must be a list of words or phrases (or 'words:' with options)",
+                where,
+            )
+        allow = options.get("allow", [])
+        if not isinstance(allow, list) or not all(isinstance(w, str) for w in allow):
+            raise self.fail(
+                f"list '{name}': 'allow' must be a list of words", self.at(options, "allow")
+            )
+        match = options.get("match", "whole_words")
+        if match not in ("whole_words", "anywhere"):
+            raise self.fail(
+                f"list '{name}': 'match' must be whole_words or anywhere", self.at(options, "match")
+            )
+        normalise = options.get("normalise", False)
+        if not isinstance(normalise, bool):
+            raise self.fail(
+                f"list '{name}': 'normalise' must be true or false", self.at(options, "normalise")
+            )
+        matcher = WordMatcher.compile(words, normalise, allow, whole_words=match == "whole_words")
+        return _WordList([str(w) for w in words], matcher)
+
+    def rule(self, node: Any, where: tuple, lists: dict[str, _WordList]) -> Rule:
         if not isinstance(node, CommentedMap):
             raise self.fail("each rule is a mapping with id, action and conditions", where)
-        self.check_keys(node, RULE_KEYS)
+        self.check_keys(node, RULE_KEYS, "key")
         for key in ("id", "action", "conditions"):
             if key not in node:
                 raise self.fail(f"rule is missing '{key}'", where)
@@ -148,18 +268,22 @@ class _Reader:
             raise self.fail(
                 "rule id must be lower-case letters, digits, '-' or '_'", self.at(node, "id")
             )
+        prefix = f"rule '{rule_id}'"
         if node["action"] not in set(Action):
             actions = ", ".join(a.value for a in Action)
             raise self.fail(
-                f"rule '{rule_id}': action must be one of {actions}", self.at(node, "action")
+                f"{prefix}: action must be one of {actions}{did_you_mean(node['action'], list(Action))}",
+                self.at(node, "action"),
             )
         priority = node.get("priority", 0)
         if not isinstance(priority, int) or isinstance(priority, bool):
-            raise self.fail(
-                f"rule '{rule_id}': priority must be a whole number", self.at(node, "priority")
-            )
-        conditions = self.conditions(rule_id, node["conditions"], lists)
-        when = self.when(rule_id, node, conditions)
+            raise self.fail(f"{prefix}: priority must be a whole number", self.at(node, "priority"))
+        mode = node.get("mode", LIVE)
+        if mode not in (LIVE, SHADOW):
+            raise self.fail(f"{prefix}: mode must be live or shadow", self.at(node, "mode"))
+        conditions = self.conditions(prefix, node["conditions"], lists)
+        when = self.when(prefix, node, conditions)
+        examples = self.examples(prefix, node.get("examples"), self.at(node, "examples"))
         return Rule(
             id=rule_id,
             description=str(node.get("description", "")).strip(),
@@ -168,62 +292,84 @@ class _Reader:
             conditions=conditions,
             when=when,
             line=where[0] or 0,
+            mode=mode,
+            examples=examples,
         )
 
-    def when(self, rule_id: str, node: CommentedMap, conditions: dict[str, Condition]) -> Any:
+    def when(self, prefix: str, node: CommentedMap, conditions: dict[str, Condition]) -> Any:
         if "when" not in node:
             return all_of(conditions)
         source = node["when"]
         line, column = self.at(node, "when")
         if not isinstance(source, str):
             raise self.fail(
-                f"rule '{rule_id}': 'when' must be an expression like 'a and not b'", (line, column)
+                f"{prefix}: 'when' must be an expression like 'a and not b'", (line, column)
             )
         try:
             expression = compile_expression(source, conditions)
         except ExpressionError as exc:
-            raise self.fail(
-                f"rule '{rule_id}': {exc}", (line, (column or 1) + exc.column)
-            ) from None
+            hint = (
+                did_you_mean(str(exc).split("'")[1], list(conditions))
+                if "is not a condition" in str(exc)
+                else ""
+            )
+            raise self.fail(f"{prefix}: {exc}{hint}", (line, (column or 1) + exc.column)) from None
         unused = sorted(set(conditions) - expression.names)
         if unused:
             raise self.fail(
-                f"rule '{rule_id}': condition '{unused[0]}' is defined but not used in 'when'",
+                f"{prefix}: condition '{unused[0]}' is defined but not used in 'when'",
                 (line, column),
             )
         return expression
 
     def conditions(
-        self, rule_id: str, node: Any, lists: dict[str, list[str]]
+        self, prefix: str, node: Any, lists: dict[str, _WordList]
     ) -> dict[str, Condition]:
         if not isinstance(node, CommentedMap) or not node:
             raise self.fail(
-                f"rule '{rule_id}': 'conditions' must name at least one condition", self.at(node)
+                f"{prefix}: 'conditions' must name at least one condition", self.at(node)
             )
-        compiled = {}
+        compiled, failed = {}, False
         for name, spec in node.items():
-            if not isinstance(name, str) or not name.isidentifier() or name in ("and", "or", "not"):
-                raise self.fail(
-                    f"rule '{rule_id}': condition name '{name}' must be one word (letters, digits, _)",
-                    self.at(node, name),
+            where = self.at(node, name)
+            try:
+                if (
+                    not isinstance(name, str)
+                    or not name.isidentifier()
+                    or name in ("and", "or", "not")
+                ):
+                    raise self.fail(
+                        f"{prefix}: condition name '{name}' must be one word (letters, digits, _)",
+                        where,
+                    )
+                compiled[name] = self.condition(
+                    f"{prefix}, condition '{name}'", name, spec, where, lists
                 )
-            compiled[name] = self.condition(rule_id, name, spec, self.at(node, name), lists)
+            except _Skip:
+                failed = True
+        if failed:
+            raise _Skip()
         return compiled
 
     def condition(
-        self, rule_id: str, name: str, spec: Any, where: tuple, lists: dict[str, list[str]]
+        self, prefix: str, name: str, spec: Any, where: tuple, lists: dict[str, _WordList]
     ) -> Condition:
-        prefix = f"rule '{rule_id}', condition '{name}'"
         if isinstance(spec, str):
-            return self.score_threshold(prefix, name, spec, where)
+            return self.score(prefix, name, spec, where)
         if not isinstance(spec, CommentedMap):
             raise self.fail(
                 f"{prefix}: expected a score comparison or one of {', '.join(CONDITION_KINDS)}",
                 where,
             )
         kinds = [k for k in spec if k in CONDITION_KINDS]
-        extra = [k for k in spec if k not in CONDITION_KINDS and k != "in"]
-        if len(kinds) != 1 or extra:
+        unknown = [k for k in spec if k not in CONDITION_KINDS and k != "in"]
+        if unknown:
+            line, column = spec.lc.key(unknown[0])
+            raise self.fail(
+                f"{prefix}: unknown condition '{unknown[0]}'{did_you_mean(unknown[0], CONDITION_KINDS)} (expected one of: {', '.join(CONDITION_KINDS)})",
+                (line + 1, column + 1),
+            )
+        if len(kinds) != 1:
             raise self.fail(
                 f"{prefix}: give exactly one of {', '.join(CONDITION_KINDS)} (and optionally 'in')",
                 where,
@@ -233,23 +379,23 @@ class _Reader:
         if field not in FIELDS:
             raise self.fail(f"{prefix}: 'in' must be 'text' or 'quote'", self.at(spec, "in"))
         if kind == "words":
-            list_name, words = self.word_list(prefix, value, value_at, lists)
-            return Words.compile(name, list_name, words, field)
+            list_name, word_list = self.list_ref(prefix, value, value_at, lists)
+            return Words(name, list_name, frozenset(word_list.words), word_list.matcher, field)
         if kind == "regex":
             return self.regex(prefix, name, value, value_at, field)
-        if kind == "is_reply":
+        if kind in FLAGS:
             if not isinstance(value, bool):
-                raise self.fail(f"{prefix}: is_reply must be true or false", value_at)
-            return IsReply(name, value)
-        if kind == "reply_depth":
-            match = _DEPTH.fullmatch(str(value))
-            if not match:
-                raise self.fail(f"{prefix}: reply_depth must look like '>= 2'", value_at)
-            return ReplyDepth(name, match["op"] or "==", int(match["value"]))
-        list_name, authors = self.word_list(prefix, value, value_at, lists)
-        return AuthorIn(name, list_name, frozenset(a.casefold() for a in authors))
+                raise self.fail(f"{prefix}: {kind} must be true or false", value_at)
+            return IsReply(name, value) if kind == "is_reply" else FirstComment(name, value)
+        if kind in NAMED_FACTS:
+            list_name, word_list = self.list_ref(prefix, value, value_at, lists)
+            return InList(name, kind, list_name, frozenset(w.casefold() for w in word_list.words))
+        match = _NUMBER.fullmatch(str(value))
+        if not match or isinstance(value, bool):
+            raise self.fail(f"{prefix}: {kind} must be a comparison like '>= 2'", value_at)
+        return Compare(name, kind, match["op"] or "==", float(match["value"]), field)
 
-    def score_threshold(self, prefix: str, name: str, spec: str, where: tuple) -> ScoreThreshold:
+    def score(self, prefix: str, name: str, spec: str, where: tuple) -> Compare:
         match = _SCORE.fullmatch(spec)
         if not match:
             raise self.fail(
@@ -257,38 +403,99 @@ class _Reader:
                 where,
             )
         score = match["score"]
-        family, label = score.removeprefix("quote.").split(".", 1)
-        valid = {"sentiment": SENTIMENT_LABELS, "toxicity": TOXICITY_LABELS}.get(family)
-        if valid is None or label not in valid:
-            choices = ", ".join(
-                [f"sentiment.{x}" for x in SENTIMENT_LABELS]
-                + [f"toxicity.{x}" for x in TOXICITY_LABELS]
+        if score.removeprefix("quote.") not in SCORE_NAMES:
+            hint = did_you_mean(score.removeprefix("quote."), SCORE_NAMES)
+            raise self.fail(
+                f"{prefix}: unknown score '{score}'{hint} (valid: {', '.join(SCORE_NAMES)})", where
             )
-            raise self.fail(f"{prefix}: unknown score '{score}' (valid: {choices})", where)
-        return ScoreThreshold(name, score, match["op"], float(match["value"]))
+        return Compare(name, score, match["op"], float(match["value"]))
 
-    def word_list(
-        self, prefix: str, value: Any, where: tuple, lists: dict[str, list[str]]
-    ) -> tuple[str, list[str]]:
+    def list_ref(
+        self, prefix: str, value: Any, where: tuple, lists: dict[str, _WordList]
+    ) -> tuple[str, _WordList]:
         if isinstance(value, str):
             if value not in lists:
                 known = ", ".join(lists) or "none defined"
                 raise self.fail(
-                    f"{prefix}: list '{value}' is not defined under 'lists' ({known})", where
+                    f"{prefix}: list '{value}' is not defined under 'lists'{did_you_mean(value, list(lists))} ({known})",
+                    where,
                 )
             return value, lists[value]
         if isinstance(value, CommentedSeq) and value and all(isinstance(w, str) for w in value):
-            return "the rule's list", [str(w) for w in value]
+            return "the rule's list", _WordList([str(w) for w in value], WordMatcher.compile(value))
         raise self.fail(f"{prefix}: expected a list name or a list of words", where)
 
     def regex(self, prefix: str, name: str, value: Any, where: tuple, field: str) -> Regex:
         if not isinstance(value, str) or not value:
             raise self.fail(f"{prefix}: regex must be a non-empty string", where)
         try:
+            re.compile(value)
+        except re.error as exc:  # Python's parser says where; RE2's does not
+            raise self.fail(
+                f"{prefix}: regex does not compile: {exc.msg} at character {(exc.pos or 0) + 1} of '{value}'",
+                where,
+            ) from None
+        try:
             pattern = compile_regex(value)
         except re2.error as exc:
             message = (
                 exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
             )
-            raise self.fail(f"{prefix}: regex does not compile: {message}", where) from None
+            raise self.fail(
+                f"{prefix}: regex uses a construct RE2 does not run ({message}); look-around and "
+                "back-references can take exponential time on hostile text, so they are not allowed",
+                where,
+            ) from None
         return Regex(name, value, pattern, field)
+
+    def examples(self, prefix: str, node: Any, where: tuple) -> tuple[Example, ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, CommentedMap):
+            raise self.fail(
+                f"{prefix}: 'examples' must have 'match' and/or 'no_match' lists", where
+            )
+        self.check_keys(node, ("match", "no_match"), "key in examples")
+        examples = []
+        for key, expect in (("match", True), ("no_match", False)):
+            items = node.get(key) or []
+            if not isinstance(items, CommentedSeq):
+                raise self.fail(f"{prefix}: examples '{key}' must be a list", self.at(node, key))
+            examples += [
+                self.example(prefix, item, self.at(items, i), expect)
+                for i, item in enumerate(items)
+            ]
+        return tuple(examples)
+
+    def example(self, prefix: str, item: Any, where: tuple, expect: bool) -> Example:
+        spec = {"text": item} if isinstance(item, str) else item
+        if not isinstance(spec, CommentedMap | dict) or not isinstance(spec.get("text"), str):
+            raise self.fail(
+                f"{prefix}: an example is a text, or a mapping with 'text' and optional {', '.join(EXAMPLE_KEYS[1:])}",
+                where,
+            )
+        if isinstance(spec, CommentedMap):
+            self.check_keys(spec, EXAMPLE_KEYS, "key in example")
+        scores = dict(spec.get("scores") or {})
+        for score in scores:
+            if str(score).removeprefix("quote.") not in SCORE_NAMES:
+                raise self.fail(
+                    f"{prefix}: example score '{score}' is not a score{did_you_mean(score, SCORE_NAMES)}",
+                    where,
+                )
+        depth = int(spec.get("depth", 1 if spec.get("reply_to") else 0))
+        comment = Comment(
+            id=f"example-{where[0]}", article_id="example", author=str(spec.get("author", "reader")),
+            position=1, text=spec["text"], quote=spec.get("quote"),
+            parent_id="example-parent" if depth else None, reply_basis=ReplyBasis.EXPLICIT if depth else None, depth=depth,
+        )  # fmt: skip
+        context = Context(
+            parent_author=spec.get("reply_to"),
+            author_rejections=spec.get("rejections"),
+            first_comment=spec.get("first_comment"),
+            article_id="example",
+            section=spec.get("section"),
+        )
+        return Example(
+            expect, comment, {str(k): float(v) for k, v in scores.items()}, context, where[0] or 0
+        )
