@@ -84,10 +84,7 @@ def _compile(node: ast.expr, conditions: Mapping[str, Condition], names: set[str
         tests = [t for t, _ in parts]
         # `and` is decided by its failing parts when it fails; `or` by its holding parts.
         decisive = isinstance(node.op, ast.And)
-        if decisive:
-            test = _all(tests)
-        else:
-            test = _any(tests)
+        test = _all(tests) if decisive else _any(tests)
 
         def explain(s: Subject) -> list[Evidence]:
             outcome = test(s)

@@ -1,7 +1,7 @@
 """Word-list matching that survives evasion without the Scunthorpe problem.
 
 A list with `normalise: true` is matched against a skeleton of the text in which
-look-alike letters (Cyrillic "а", accented "é", full-width) become plain ASCII, case is
+look-alike letters (Cyrillic "\u0430", accented "é", full-width) become plain ASCII, case is
 folded and leetspeak inside words is read as letters (`1d10t`). Each of these changes one
 character into one character, so offsets into the skeleton are offsets into the original
 text. Stretched letters (`stuuupid`) and letters spelled out with spaces or dots
