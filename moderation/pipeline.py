@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from moderation.extract import extract_file, iter_input_files
 from moderation.records import Comment, Decision, Page, Scores, ScoreSet, text_key
 from moderation.rules import load_rules
+from moderation.rules.context import AuthorHistory, thread_contexts
 from moderation.scoring import TextScorer
 from moderation.scoring.sentiment import VaderScorer
 from moderation.settings import Settings
@@ -24,6 +25,7 @@ from moderation.store import articles as article_store
 from moderation.store import comments as comment_store
 from moderation.store import decisions as decision_store
 from moderation.store import open_store
+from moderation.store import reviews as review_store
 from moderation.store import runs as run_store
 from moderation.store import scores as score_store
 
@@ -86,13 +88,20 @@ def score_paths(
             with store.transaction() as connection:
                 stored = comment_store.existing_ids(connection, [c.id for c in comments])
                 texts.load(connection, comments, (sentiment, toxicity))
+                history = AuthorHistory(
+                    review_store.rejections_by_author(connection),
+                    comment_store.first_ids_by_author(connection),
+                )
             texts.score_missing((sentiment, toxicity), progress)
             report.new_comments = len(comments) - len(stored)
             report.scored_texts = texts.scored
             report.unavailable = rules.unavailable(texts.produced(sentiment, toxicity))
+            articles = {page.article.id: page.article for page in pages}
+            contexts = thread_contexts(comments, articles, history)
             for comment in comments:
                 scores = texts.scores_of(comment, sentiment.model_id, toxicity.model_id)
-                report.results.append(Scored(comment, scores, rules.decide(comment, scores)))
+                decision = rules.decide(comment, scores, contexts[comment.id])
+                report.results.append(Scored(comment, scores, decision))
         with store.transaction() as connection:
             _save(connection, report, texts, started)
     finally:

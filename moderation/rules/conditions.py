@@ -281,6 +281,7 @@ class FirstComment(Condition):
 
     name: str
     wanted: bool
+    fact_name = "first_comment"
 
     def test(self, subject: Subject) -> bool:
         first = subject.context.first_comment

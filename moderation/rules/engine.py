@@ -8,7 +8,7 @@ order. Shadow rules are evaluated and recorded but never decide.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from moderation.records import ACTION_SEVERITY, Action, Comment, Decision, RuleMatch, Scores
@@ -47,6 +47,7 @@ class Rule:
     line: int  # where the rule starts in its file, for messages
     mode: str = LIVE
     examples: tuple[Example, ...] = ()
+    condition_lines: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
 
     @property
     def shadow(self) -> bool:
@@ -93,6 +94,19 @@ class RuleSet:
         return frozenset().union(*(r.score_names() for r in self.rules))
 
     @cached_property
+    def context_names(self) -> frozenset[str]:
+        """Facts about author or article that some rule needs and a source may not give."""
+        names = set()
+        for rule in self.rules:
+            for condition in rule.conditions.values():
+                variable = getattr(condition, "variable", None) or getattr(
+                    condition, "fact_name", None
+                )
+                if variable in ("author_rejections", "article_age_hours", "first_comment"):
+                    names.add(variable)
+        return frozenset(names)
+
+    @cached_property
     def by_id(self) -> dict[str, Rule]:
         """Rules by id."""
         return {r.id: r for r in self.rules}
@@ -128,12 +142,13 @@ class RuleSet:
         subject = self.subject(comment, scores, context)
         matched = sorted(self.matching(subject), key=Rule.precedence, reverse=True)
         winner = self.winner(matched)
-        absent = self.score_names - subject.scores.keys()
+        absent = {n for n in self.score_names - subject.scores.keys() if not n.startswith("quote.")}
+        absent |= {n for n in self.context_names if getattr(context, n) is None}
         return Decision(
             action=winner.action if winner else None,
             matches=tuple(rule.record(subject) for rule in matched),
             ruleset=self.name,
-            missing=tuple(sorted(n for n in absent if not n.startswith("quote."))),
+            missing=tuple(sorted(absent)),
         )
 
     def explain(self, subject: Subject) -> list[tuple[Rule, bool, list[Evidence]]]:

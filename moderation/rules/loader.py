@@ -294,6 +294,7 @@ class _Reader:
             line=where[0] or 0,
             mode=mode,
             examples=examples,
+            condition_lines={name: self.at(node["conditions"], name) for name in conditions},
         )
 
     def when(self, prefix: str, node: CommentedMap, conditions: dict[str, Condition]) -> Any:

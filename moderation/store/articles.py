@@ -14,7 +14,17 @@ from moderation.store.schema import articles
 def save(connection: Connection, items: list[Article], now: datetime) -> None:
     """Add new articles; refresh the title and source of ones seen before."""
     rows = [
-        {"id": a.id, "source": a.source, "title": a.title, "byline": a.byline, "first_seen": now}
+        {
+            "id": a.id,
+            "source": a.source,
+            "title": a.title,
+            "byline": a.byline,
+            "section": a.section,
+            "published": a.published,
+            "first_seen": now,
+        }
         for a in items
     ]
-    upsert(connection, articles, rows, ["id"], ["source", "title", "byline"])
+    upsert(
+        connection, articles, rows, ["id"], ["source", "title", "byline", "section", "published"]
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from moderation.store.schema import reviews
+from moderation.store.schema import comments, reviews
 
 ACTIONS = ("approve", "reject", "escalate")
 
@@ -40,3 +40,22 @@ def history(connection: Connection, comment_id: str) -> list[dict]:
     """Every review of a comment, oldest first."""
     query = select(reviews).where(reviews.c.comment_id == comment_id).order_by(reviews.c.id)
     return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def latest_actions(connection: Connection) -> dict[str, str]:
+    """Each reviewed comment's current state: the action of its latest review."""
+    latest = select(func.max(reviews.c.id)).group_by(reviews.c.comment_id).scalar_subquery()
+    query = select(reviews.c.comment_id, reviews.c.action).where(reviews.c.id.in_(latest))
+    return {comment_id: action for comment_id, action in connection.execute(query)}
+
+
+def rejections_by_author(connection: Connection) -> dict[str, int]:
+    """How many of each author's comments moderators currently have as rejected."""
+    latest = select(func.max(reviews.c.id)).group_by(reviews.c.comment_id).scalar_subquery()
+    query = (
+        select(comments.c.author, func.count())
+        .join(reviews, reviews.c.comment_id == comments.c.id)
+        .where(reviews.c.id.in_(latest), reviews.c.action == "reject")
+        .group_by(comments.c.author)
+    )
+    return {author: count for author, count in connection.execute(query)}

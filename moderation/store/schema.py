@@ -15,6 +15,8 @@ articles = Table(
     Column("title", Text, nullable=False),
     Column("byline", Text),
     Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("section", Text),  # since migration 0002
+    Column("published", Text),  # ISO 8601, where the source gives it
 )
 
 comments = Table(

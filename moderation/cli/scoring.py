@@ -1,14 +1,8 @@
-"""The `moderation` command: each subcommand parses options, calls the library, prints.
-
-Results go to stdout, progress and warnings to stderr; errors a user can fix are one line
-and a non-zero exit code.
-"""
+"""Commands that read pages and score them: extract, score, flags."""
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -16,93 +10,7 @@ from typing import Any
 
 import click
 
-from moderation.errors import ModerationError
-
-logger = logging.getLogger(__name__)
-
-
-class _Group(click.Group):
-    """A group that shows library errors as one line instead of a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ModerationError as exc:
-            raise click.ClickException(str(exc)) from None
-
-
-@click.group(cls=_Group)
-@click.version_option(package_name="moderation")
-def cli() -> None:
-    """Pull reader comments out of pages, score them, apply rules, queue what they flag.
-
-    Start with `moderation score seeds/`, then `moderation flags`.
-    """
-    package_logger = logging.getLogger("moderation")
-    if not any(isinstance(h, _StderrHandler) for h in package_logger.handlers):
-        package_logger.addHandler(_StderrHandler(logging.WARNING))
-
-
-class _StderrHandler(logging.Handler):
-    """Library warnings as `warning: ...` lines on whatever stderr is when they happen."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
-
-
-def _store_options(command: Callable) -> Callable:
-    """--db, shared by every command that reads or writes the store."""
-    return click.option(
-        "--db",
-        metavar="URL",
-        help="Store: a SQLite file or SQLAlchemy URL [default: moderation.db, or $MODERATION_DB].",
-    )(command)
-
-
-def _scoring_options(command: Callable) -> Callable:
-    """Rule-file and model options for commands that score."""
-    options = [
-        click.option(
-            "--rules",
-            type=click.Path(path_type=Path),
-            help="Rule file [default: rules/default.yml].",
-        ),
-        click.option(
-            "--model",
-            "toxicity_model",
-            help="Detoxify model: original, unbiased (default), multilingual, original-small, unbiased-small.",
-        ),
-        click.option(
-            "--device",
-            "toxicity_device",
-            help="Where the model runs: cpu (default), cuda, cuda:1, ...",
-        ),
-        click.option(
-            "--checkpoint",
-            "toxicity_checkpoint",
-            type=click.Path(path_type=Path),
-            help="Local Detoxify checkpoint file, for offline use.",
-        ),
-        click.option(
-            "--config-dir",
-            "toxicity_config_dir",
-            type=click.Path(path_type=Path),
-            help="Folder with the checkpoint's Hugging Face config and tokenizer files.",
-        ),
-        click.option(
-            "--fallback/--no-fallback",
-            "toxicity_fallback",
-            default=None,
-            help="Score with alt-profanity-check when Detoxify weights cannot be had [default: on].",
-        ),
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(exists=True, path_type=Path),
-            help="Settings file [default: ./moderation.toml, or $MODERATION_CONFIG].",
-        ),
-    ]
-    return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
+from moderation.cli.base import cli, scoring_options, store_option
 
 
 @cli.command()
@@ -126,8 +34,8 @@ def extract(paths: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_store_options
-@_scoring_options
+@store_option
+@scoring_options
 @click.option(
     "--json",
     "as_json",
@@ -164,7 +72,7 @@ def score(
 
 
 @cli.command()
-@_store_options
+@store_option
 @click.option(
     "--config", "config_file", type=click.Path(exists=True, path_type=Path), help="Settings file."
 )

@@ -1,0 +1,97 @@
+"""Stored comments read back as rule subjects: for previews of a rule change and explanations.
+
+Each comment comes with the scores of the models its latest decision used (so nothing is
+rescored), its thread and author context, and the moderators' latest decision on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from moderation.records import Article, Comment, ReplyBasis, Scores, ScoreSet
+from moderation.rules.context import AuthorHistory, Context, thread_contexts
+from moderation.store import comments as comment_store
+from moderation.store import reviews as review_store
+from moderation.store.schema import articles, comments, rule_decisions, scores
+
+
+@dataclass(frozen=True)
+class StoredComment:
+    """A stored comment with everything rules look at, and what moderators decided."""
+
+    comment: Comment
+    scores: Scores
+    context: Context
+    review: str | None  # the latest moderator action, if any
+
+
+def load_stored(connection: Connection, article_id: str | None = None) -> list[StoredComment]:
+    """Every scored comment (or those of one article), in article and page order."""
+    query = (
+        select(comments, rule_decisions.c.sentiment_model, rule_decisions.c.toxicity_model)
+        .join(rule_decisions, rule_decisions.c.comment_id == comments.c.id)
+        .order_by(comments.c.article_id, comments.c.position)
+    )
+    if article_id is not None:
+        query = query.where(comments.c.article_id == article_id)
+    rows = connection.execute(query).all()
+    labels = _labels(connection, {m for r in rows for m in (r.sentiment_model, r.toxicity_model)})
+    stored_articles = _articles(connection, {r.article_id for r in rows})
+    loaded = [(_comment(r), r) for r in rows]
+    history = AuthorHistory(
+        review_store.rejections_by_author(connection), comment_store.first_ids_by_author(connection)
+    )
+    contexts = thread_contexts([c for c, _ in loaded], stored_articles, history)
+    reviewed = review_store.latest_actions(connection)
+    return [
+        StoredComment(comment, _scores(row, labels), contexts[comment.id], reviewed.get(comment.id))
+        for comment, row in loaded
+    ]
+
+
+def _comment(row) -> Comment:
+    return Comment(
+        id=row.id, article_id=row.article_id, author=row.author, position=row.position,
+        text=row.text, quote=row.quote, quote_author=row.quote_author, parent_id=row.parent_id,
+        reply_basis=ReplyBasis(row.reply_basis) if row.reply_basis else None, posted=row.posted,
+        depth=row.depth, status=row.status,
+    )  # fmt: skip
+
+
+def _labels(connection: Connection, models: set[str]) -> dict[tuple[str, str], dict]:
+    query = select(scores.c.text_key, scores.c.model, scores.c.labels).where(
+        scores.c.model.in_(models)
+    )
+    return {(key, model): labels for key, model, labels in connection.execute(query)}
+
+
+def _scores(row, labels: dict[tuple[str, str], dict]) -> Scores:
+    def score_set(model: str, key: str | None) -> ScoreSet | None:
+        return ScoreSet(model, labels.get((key, model), {})) if key else None
+
+    return Scores(
+        sentiment=score_set(row.sentiment_model, row.text_key),
+        toxicity=score_set(row.toxicity_model, row.text_key),
+        quote_sentiment=score_set(row.sentiment_model, row.quote_key),
+        quote_toxicity=score_set(row.toxicity_model, row.quote_key),
+    )
+
+
+def _articles(connection: Connection, ids: set[str]) -> dict[str, Article]:
+    query = select(articles).where(articles.c.id.in_(ids))
+    return {
+        row.id: Article(row.id, row.source, row.title, row.byline, row.section, row.published)
+        for row in connection.execute(query)
+    }
+
+
+def find_stored(connection: Connection, comment_id: str) -> StoredComment | None:
+    """One scored comment, with its thread around it for context; None if there is none."""
+    article_id = connection.scalar(select(comments.c.article_id).where(comments.c.id == comment_id))
+    if article_id is None:
+        return None
+    return next(
+        (s for s in load_stored(connection, article_id) if s.comment.id == comment_id), None
+    )
