@@ -159,9 +159,12 @@ class Compare(Condition):
         ):
             label += " in the quote"
         if value is None:
-            return Evidence(
-                False, f"{self.name}: {label} not known for this comment", missing=self.variable
+            why = (
+                "not known for this comment"
+                if self.variable in MEASURES
+                else "not given by the model that scored this comment"
             )
+            return Evidence(False, f"{self.name}: {label} {why}", missing=self.variable)
         holds = COMPARISONS[self.op](value, self.threshold)
         shown = self.op if holds else NEGATED[self.op]
         number = (

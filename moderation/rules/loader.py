@@ -58,6 +58,7 @@ EXAMPLE_KEYS = (
     "author",
     "reply_to",
     "depth",
+    "back_and_forth",
     "section",
     "rejections",
     "first_comment",
@@ -492,6 +493,7 @@ class _Reader:
         )  # fmt: skip
         context = Context(
             parent_author=spec.get("reply_to"),
+            back_and_forth=int(spec.get("back_and_forth", 0)),
             author_rejections=spec.get("rejections"),
             first_comment=spec.get("first_comment"),
             article_id="example",

@@ -26,7 +26,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
                        "9": "g", "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"})  # fmt: skip
 _LEET_CHARS = re.compile(r"[013457-9@$!|+]")
 _WORD_END_PUNCTUATION = ".,;:!?)]}\"'"
-_LETTER_SEPARATOR = r"[ .\-_*/]?"  # "i d i o t", "i.d.i.o.t", "i-d-i-o-t"
+_LETTER_SEPARATOR = r"[ .\-_*/]"  # "i d i o t", "i.d.i.o.t", "i-d-i-o-t"
 
 
 @cache
@@ -43,10 +43,12 @@ def _fold_table() -> dict[int, str]:
             ]
             if ascii_glyphs:
                 table[ord(char)] = ascii_glyphs[0].lower()
-    for code in range(0xC0, 0x250):  # Latin-1 and Latin Extended: strip the accent
-        base = unicodedata.normalize("NFD", chr(code))[0]
-        if base.isascii() and base.isalpha():
-            table.setdefault(code, base.lower())
+    for code in range(0xC0, 0x10000):  # compatibility forms (full-width) and accented letters
+        char = chr(code)
+        for form in (unicodedata.normalize("NFKC", char), unicodedata.normalize("NFD", char)[:1]):
+            if len(form) == 1 and form.isascii() and form.isalnum():
+                table.setdefault(code, form.lower())
+                break
     return table
 
 
@@ -137,8 +139,13 @@ class WordMatcher:
 
 
 def _evasive(word: str) -> str:
-    """Pattern for one word in which each letter may be stretched or followed by a separator."""
-    return _LETTER_SEPARATOR.join(f"{re.escape(c)}+" for c in word)
+    """Pattern for one word: letters together, each may be stretched ("stuuupid"), or one
+    separator between every letter ("i d i o t"); never a mix, which would let "as s" in
+    "as soon" spell "ass"."""
+    letters = [f"{re.escape(c)}+" for c in word]
+    if len(word) < 2:
+        return letters[0] if letters else ""
+    return f"(?:{''.join(letters)}|{_LETTER_SEPARATOR.join(letters)})"
 
 
 def _word_form(word: str, normalise: bool) -> str:

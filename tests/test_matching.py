@@ -1,0 +1,69 @@
+"""Word lists that survive evasion, without the Scunthorpe problem."""
+
+import pytest
+
+from moderation.rules.matching import WordMatcher
+
+INSULTS = WordMatcher.compile(["idiot", "stupid", "moron", "sheeple", "shut up"], normalise=True)
+SUBSTRINGS = WordMatcher.compile(
+    ["ass", "cunt"], normalise=True, allow=["Scunthorpe", "classic", "assess"], whole_words=False
+)
+
+
+def found(matcher: WordMatcher, text: str) -> list[str]:
+    return [text[start:end] for start, end in matcher.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("You IDIOT", ["IDIOT"]),
+        ("you 1d10t!", ["1d10t"]),
+        ("st00p1d? no, stuuupid", ["stuuupid"]),
+        ("what a m0r0n", ["m0r0n"]),
+        ("i d i o t", ["i d i o t"]),
+        ("i.d.i.o.t", ["i.d.i.o.t"]),
+        ("i-d-i-o-t and s.t.u.p.i.d", ["i-d-i-o-t", "s.t.u.p.i.d"]),
+        ("\u0455tu\u0440\u0456d", ["\u0455tu\u0440\u0456d"]),  # Cyrillic dze, er, i
+        ("\uff49\uff44\uff49\uff4f\uff54", ["\uff49\uff44\uff49\uff4f\uff54"]),  # full-width
+        ("Íd\u00edót", ["Íd\u00edót"]),
+        ("sheeeeple", ["sheeeeple"]),
+        ("SHUT   UP already", ["SHUT   UP"]),
+        ("s h u t u p", ["s h u t u p"]),
+    ],
+)
+def test_evasions_are_caught_with_offsets_into_the_original(text, expected):
+    assert found(INSULTS, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Scunthorpe United won",
+        "a classic match",
+        "we must assess the damage",
+        "the idiomatic phrase",
+        "a stupidity tax",  # a different word, whole words only
+        "in 2015 the moronic era",
+        "idiots",  # plural is its own entry, not part of "idiot"
+        "as soon as possible",
+        "I do it",
+    ],
+)
+def test_innocent_words_are_not_matched(text):
+    assert found(INSULTS, text) == []
+    assert found(SUBSTRINGS, text) == []
+
+
+def test_match_anywhere_still_respects_the_allow_list():
+    assert found(SUBSTRINGS, "what a dumbass") == ["ass"]
+    assert found(SUBSTRINGS, "Scunthorpe, a classic, assess") == []
+
+
+def test_sentence_punctuation_is_not_leetspeak():
+    assert found(INSULTS, "You idiot! Stupid!") == ["idiot", "Stupid"]
+
+
+def test_plain_lists_match_whole_words_ignoring_case():
+    plain = WordMatcher.compile(["idiot"])
+    assert found(plain, "IDIOT, idiots, 1d10t") == ["IDIOT"]
