@@ -8,7 +8,7 @@ from conftest import DEFAULT_RULES
 from moderation.cli import cli
 from moderation.records import Action, Comment, ReplyBasis, Scores, ScoreSet
 from moderation.rules import parse_rules
-from moderation.rules.context import AuthorHistory, Context, thread_contexts
+from moderation.rules.context import NO_CONTEXT, AuthorHistory, Context, thread_contexts
 
 NO_SCORES = Scores(ScoreSet("v", {}), ScoreSet("t", {}))
 
@@ -36,7 +36,7 @@ def comment(text="x", author="reader", cid="c1", parent=None, depth=0) -> Commen
     )  # fmt: skip
 
 
-def acts(ruleset, c: Comment, context: Context = Context()) -> bool:
+def acts(ruleset, c: Comment, context: Context = NO_CONTEXT) -> bool:
     return ruleset.decide(c, NO_SCORES, context).action is Action.FLAG
 
 

@@ -56,6 +56,7 @@ class Condition:
     """A named test on a comment."""
 
     name: str
+    cost = 1  # rough relative cost of `test`, for evaluating cheap conditions first
 
     def test(self, subject: Subject) -> bool:
         raise NotImplementedError
@@ -83,10 +84,24 @@ def _context(name: str) -> Callable[[Subject], float | None]:
     return lambda s: getattr(s.context, name)
 
 
+_NOT_UPPER = bytes(b for b in range(256) if not (65 <= b <= 90))
+_NOT_LETTER = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
+
+
 def _capitals(s: Subject, field_name: str) -> float:
     text = s.field(field_name)
-    letters = sum(c.isalpha() for c in text)
-    return sum(c.isupper() for c in text) / letters if letters else 0.0
+    if text.isascii():  # bytes.translate counts at memory speed
+        raw = text.encode()
+        upper, letters = len(raw.translate(None, _NOT_UPPER)), len(raw.translate(None, _NOT_LETTER))
+    else:
+        upper, letters = sum(map(str.isupper, text)), sum(map(str.isalpha, text))
+    return upper / letters if letters else 0.0
+
+
+def _links(text: str) -> int:
+    if "://" not in text and "www." not in text and "WWW." not in text:
+        return 0  # most comments: skip the pattern
+    return len(_LINK.findall(text))
 
 
 def _longest_run(text: str) -> int:
@@ -118,7 +133,7 @@ MEASURES: dict[str, tuple[Callable[[Subject, str], float | None], str, tuple[flo
     ),
     "length": (lambda s, f: len(s.field(f)), "characters", (0, float("inf"))),
     "capitals": (_capitals, "share of letters in capitals", (0, 1)),
-    "links": (lambda s, f: len(_LINK.findall(s.field(f))), "links", (0, float("inf"))),
+    "links": (lambda s, f: _links(s.field(f)), "links", (0, float("inf"))),
     "repeated_chars": (
         lambda s, f: _longest_run(s.field(f)),
         "longest run of one character",
@@ -138,15 +153,17 @@ class Compare(Condition):
     threshold: float
     field: str = "text"
 
+    def __post_init__(self) -> None:
+        # Built once: `test` runs for every comment and rule, so it is a single closure.
+        object.__setattr__(
+            self, "test", _compare_test(self.variable, self.field, self.op, self.threshold)
+        )
+
     def value(self, subject: Subject) -> float | None:
         """The number this condition compares, or None where it cannot be known."""
         if self.variable in MEASURES:
             return MEASURES[self.variable][0](subject, self.field)
         return subject.scores.get(self.variable)
-
-    def test(self, subject: Subject) -> bool:
-        value = self.value(subject)
-        return value is not None and COMPARISONS[self.op](value, self.threshold)
 
     def explain(self, subject: Subject) -> Evidence:
         value = self.value(subject)
@@ -185,12 +202,34 @@ class Compare(Condition):
         return () if self.variable in MEASURES else (self.variable,)
 
 
+def _compare_test(
+    variable: str, field_name: str, op: str, threshold: float
+) -> Callable[[Subject], bool]:
+    compare = COMPARISONS[op]
+    if variable in MEASURES:
+        measure = MEASURES[variable][0]
+
+        def test(subject: Subject) -> bool:
+            value = measure(subject, field_name)
+            return value is not None and compare(value, threshold)
+
+        return test
+
+    def test_score(subject: Subject) -> bool:
+        value = subject.scores.get(variable)
+        return value is not None and compare(value, threshold)
+
+    return test_score
+
+
 # --- text: word lists and patterns ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Words(Condition):
     """Any word or phrase from a list (see `matching` for evasion-resistant lists)."""
+
+    cost = 5
 
     name: str
     list_name: str
@@ -199,7 +238,14 @@ class Words(Condition):
     field: str = "text"
 
     def test(self, subject: Subject) -> bool:
-        return self.matcher.search(subject.field(self.field), subject.cache)
+        text = subject.comment.text if self.field == "text" else subject.field(self.field)
+        matcher = self.matcher
+        # The usual case, kept flat because it runs for every comment: nothing of the list here.
+        if matcher.index is not None and matcher.prefilter.isdisjoint(
+            matcher.index.found(text, matcher.normalise, subject.cache)
+        ):
+            return False
+        return matcher.search(text, subject.cache)
 
     def explain(self, subject: Subject) -> Evidence:
         text = subject.field(self.field)
@@ -218,6 +264,8 @@ class Regex(Condition):
 
     Case-sensitive like any regular expression; start it with `(?i)` to ignore case.
     """
+
+    cost = 8
 
     name: str
     source: str

@@ -134,6 +134,8 @@ class RuleSet:
     @staticmethod
     def winner(matched: list[Rule]) -> Rule | None:
         """The live rule that decides among those matched, or None."""
+        if not matched:
+            return None
         live = [r for r in matched if not r.shadow]
         return max(live, key=Rule.precedence, default=None)
 

@@ -81,7 +81,11 @@ def _compile(node: ast.expr, conditions: Mapping[str, Condition], names: set[str
         )
     if isinstance(node, ast.BoolOp):
         parts = [_compile(value, conditions, names) for value in node.values]
-        tests = [t for t, _ in parts]
+        # Cheap tests first: `and`/`or` stop early, and a reply check costs less than a word list.
+        costs = [_cost(value, conditions) for value in node.values]
+        tests = [
+            t for _, (t, _) in sorted(zip(costs, parts, strict=True), key=lambda pair: pair[0])
+        ]
         # `and` is decided by its failing parts when it fails; `or` by its holding parts.
         decisive = isinstance(node.op, ast.And)
         test = _all(tests) if decisive else _any(tests)
@@ -95,6 +99,14 @@ def _compile(node: ast.expr, conditions: Mapping[str, Condition], names: set[str
     raise ExpressionError(
         "only condition names, 'and', 'or', 'not' and parentheses are allowed", node.col_offset
     )
+
+
+def _cost(node: ast.expr, conditions: Mapping[str, Condition]) -> int:
+    if isinstance(node, ast.Name):
+        return conditions[node.id].cost
+    if isinstance(node, ast.UnaryOp):
+        return _cost(node.operand, conditions)
+    return sum(_cost(value, conditions) for value in node.values)
 
 
 def _all(tests: list[Callable[[Subject], bool]]) -> Callable[[Subject], bool]:

@@ -36,7 +36,7 @@ from moderation.rules.conditions import (
 from moderation.rules.context import Context
 from moderation.rules.engine import LIVE, SHADOW, Example, Rule, RuleSet
 from moderation.rules.expression import ExpressionError, all_of, compile_expression
-from moderation.rules.matching import WordMatcher
+from moderation.rules.matching import FormIndex, WordMatcher
 
 SENTIMENT_LABELS = ("neg", "neu", "pos", "compound")
 TOXICITY_LABELS = (
@@ -158,6 +158,7 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.index = FormIndex()  # every list of this file, searched in one pass
 
     def fail(self, message: str, position: tuple[int | None, int | None]) -> _Skip:
         self.problems.append(Problem(str(self.path), *position, message))
@@ -254,7 +255,7 @@ class _Reader:
             raise self.fail(
                 f"list '{name}': 'normalise' must be true or false", self.at(options, "normalise")
             )
-        matcher = WordMatcher.compile(words, normalise, allow, whole_words=match == "whole_words")
+        matcher = WordMatcher.compile(words, normalise, allow, match == "whole_words", self.index)
         return _WordList([str(w) for w in words], matcher)
 
     def rule(self, node: Any, where: tuple, lists: dict[str, _WordList]) -> Rule:
@@ -424,7 +425,8 @@ class _Reader:
                 )
             return value, lists[value]
         if isinstance(value, CommentedSeq) and value and all(isinstance(w, str) for w in value):
-            return "the rule's list", _WordList([str(w) for w in value], WordMatcher.compile(value))
+            words = [str(w) for w in value]
+            return "the rule's list", _WordList(words, WordMatcher.compile(words, index=self.index))
         raise self.fail(f"{prefix}: expected a list name or a list of words", where)
 
     def regex(self, prefix: str, name: str, value: Any, where: tuple, field: str) -> Regex:

@@ -16,17 +16,31 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+
+import ahocorasick
 
 # Leetspeak read as letters, only inside a word that also has letters (so "2015" and
 # "idiot!" stay as they are).
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                        "9": "g", "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"})  # fmt: skip
-_LEET_CHARS = re.compile(r"[013457-9@$!|+]")
+# "!" counts only before a letter or digit ("!d!0t"); ending a sentence, it is punctuation.
+_LEET_CHARS = re.compile(r"[013457-9@$|+]|!(?=[a-z0-9])")
 _WORD_END_PUNCTUATION = ".,;:!?)]}\"'"
 _LETTER_SEPARATOR = r"[ .\-_*/]"  # "i d i o t", "i.d.i.o.t", "i-d-i-o-t"
+# For the prefilter: separators and white space dropped, letters stretched 3+ times collapsed.
+_SQUEEZE_BYTES = b" \t\n\r\f\v.-_*/"
+# ASCII text is lower-cased and squeezed by one bytes.translate: a copy at memory speed.
+_LOWER_BYTES = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_NOT_LEET_BYTES = bytes(b for b in range(256) if chr(b) not in "01345789@$|+")
+_BANG_IN_WORD = re.compile(rb"![A-Za-z0-9]")
+_NOTHING: frozenset[str] = frozenset()
+_SQUEEZE_CHARS = re.compile(r"[\s.\-_*/]+")
+_TRIPLE = re.compile(r"(.)\1\1")
+_STRETCHED = re.compile(r"(.)\1\1+")
+_DOUBLE = re.compile(r"(.)\1")
 
 
 @cache
@@ -60,10 +74,41 @@ def skeleton(text: str) -> str:
     return _leet_read(folded)
 
 
+def squeeze(text: str, normalise: bool) -> str:
+    """A form of the text in which any match of a list shows as a plain substring.
+
+    Every word a pattern matches, squeezed the same way, is a substring of the squeezed
+    text; so a list whose squeezed words are all absent cannot match, and its pattern need
+    not run. That keeps lists cheap on the great majority of comments, which match none.
+    """
+    return squeeze_both(text)[normalise]
+
+
+def squeeze_both(text: str) -> tuple[str, str]:
+    """(plain, normalised) squeezed forms, sharing the work where they coincide."""
+    lower = text.lower()
+    plain = _drop_separators(lower)
+    if text.isascii() and not _LEET_CHARS.search(lower):
+        normalised = plain  # folding and leetspeak change nothing here
+    else:
+        normalised = _drop_separators(skeleton(text))
+    if _TRIPLE.search(normalised):
+        normalised = _STRETCHED.sub(r"\1", normalised)
+    return plain, normalised
+
+
+def _drop_separators(text: str) -> str:
+    if text.isascii():
+        return text.encode().translate(None, _SQUEEZE_BYTES).decode()
+    return _SQUEEZE_CHARS.sub("", text)
+
+
 def _leet_read(text: str) -> str:
     """Read leetspeak as letters in the words that have both (same length out as in)."""
     words: dict[int, int] = {}
     for hit in _LEET_CHARS.finditer(text):
+        if not _inside_word(text, hit.start()):
+            continue
         start = max(text.rfind(" ", 0, hit.start()), text.rfind("\n", 0, hit.start())) + 1
         if start not in words:
             ends = [
@@ -84,6 +129,88 @@ def _leet_read(text: str) -> str:
     return "".join(parts)
 
 
+class FormIndex:
+    """The squeezed forms of all of a rule file's lists, searched in one pass per comment.
+
+    Aho-Corasick finds every list's forms at once, instead of each list searching on its
+    own. Most comments are ASCII without leetspeak, and then the plain and the normalised
+    squeezed texts are the same string: one automaton holding both kinds of form, plus
+    every tripled letter (to notice stretching), scans it once.
+    """
+
+    _TRIPLES = tuple(c * 3 for c in "abcdefghijklmnopqrstuvwxyz")
+
+    def __init__(self) -> None:
+        self._forms: dict[bool, set[str]] = {False: set(), True: set()}
+        self._automata: dict[str, ahocorasick.Automaton] = {}
+
+    def add(self, normalise: bool, forms: Iterable[str]) -> None:
+        """Register a list's forms (before the first search)."""
+        self._forms[normalise].update(forms)
+        self._automata.clear()
+
+    def found(self, text: str, normalise: bool, cached: dict) -> frozenset[str]:
+        """The registered forms of one kind present in the text, squeezed."""
+        key = (id(self), text)
+        both = cached.get(key)
+        if both is None:
+            both = cached[key] = self._scan(text)
+        return both[normalise]
+
+    def _scan(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        if text.isascii():
+            raw = text.encode()
+            leet = raw.translate(None, _NOT_LEET_BYTES) or (
+                b"!" in raw and _BANG_IN_WORD.search(raw)
+            )
+            if not leet or _leet_read(text.lower()) == text.lower():
+                # Folding and leetspeak change nothing: one squeezed text, one pass.
+                return self._scan_once(raw.translate(_LOWER_BYTES, _SQUEEZE_BYTES).decode())
+        plain = _drop_separators(text.lower())
+        normalised = _drop_separators(skeleton(text))
+        if _TRIPLE.search(normalised):
+            normalised = _STRETCHED.sub(r"\1", normalised)
+        return self._search("plain", plain), self._search("normalised", normalised)
+
+    def _scan_once(self, squeezed: str) -> tuple[frozenset[str], frozenset[str]]:
+        hits = [value for _, values in self._automaton("both").iter(squeezed) for value in values]
+        if not hits:  # nearly every comment
+            return _NOTHING, _NOTHING
+        plain = frozenset(form for kind, form in hits if kind == "plain")
+        if any(kind == "triple" for kind, _ in hits):
+            return plain, self._search("normalised", _STRETCHED.sub(r"\1", squeezed))
+        return plain, frozenset(form for kind, form in hits if kind == "normalised")
+
+    def _search(self, kind: str, squeezed: str) -> frozenset[str]:
+        return frozenset(
+            form for _, values in self._automaton(kind).iter(squeezed) for _, form in values
+        )
+
+    def _automaton(self, kind: str) -> ahocorasick.Automaton:
+        if kind not in self._automata:
+            entries = {
+                "plain": [("plain", f) for f in self._forms[False]],
+                "normalised": [("normalised", f) for f in self._forms[True]],
+            }
+            entries["both"] = (
+                entries["plain"] + entries["normalised"] + [("triple", t) for t in self._TRIPLES]
+            )
+            self._automata[kind] = _build(entries[kind])
+        return self._automata[kind]
+
+
+def _build(entries: list[tuple[str, str]]) -> ahocorasick.Automaton:
+    """An automaton whose matches yield (kind, form) for every entry with that form."""
+    by_form: dict[str, list[tuple[str, str]]] = {}
+    for kind, form in entries or [("none", "\x00")]:
+        by_form.setdefault(form, []).append((kind, form))
+    automaton = ahocorasick.Automaton()
+    for form, values in by_form.items():
+        automaton.add_word(form, tuple(values))
+    automaton.make_automaton()
+    return automaton
+
+
 @dataclass(frozen=True)
 class WordMatcher:
     """A word list compiled for matching: plainly, or against the normalised skeleton."""
@@ -91,6 +218,10 @@ class WordMatcher:
     pattern: re.Pattern[str]
     normalise: bool
     allow: frozenset[str]
+    prefilter: frozenset[str]  # squeezed forms: one must be in the squeezed text to match
+    index: FormIndex | None = field(
+        default=None, compare=False
+    )  # shared with the file's other lists
 
     @classmethod
     def compile(
@@ -99,6 +230,7 @@ class WordMatcher:
         normalise: bool = False,
         allow: Iterable[str] = (),
         whole_words: bool = True,
+        index: FormIndex | None = None,
     ) -> WordMatcher:
         """One regular expression for the whole list, longest phrases first."""
         forms = sorted(
@@ -111,10 +243,29 @@ class WordMatcher:
             body = rf"(?<!{word_char})(?:{body})(?!{word_char})"
         flags = 0 if normalise else re.IGNORECASE
         allowed = frozenset(_word_form(a, normalise).casefold() for a in allow)
-        return cls(re.compile(body, flags), normalise, allowed)
+        prefilter = {squeeze(f, normalise) for f in forms}
+        if normalise:  # "sheeeeple" squeezes to "sheple"
+            prefilter |= {_DOUBLE.sub(r"\1", p) for p in prefilter}
+        prefilter = _minimal(prefilter)
+        if index is not None:
+            index.add(normalise, prefilter)
+        return cls(re.compile(body, flags), normalise, allowed, prefilter, index)
 
     def search(self, text: str, cached: dict | None = None) -> bool:
         """Whether any listed word occurs (and is not part of an allowed word)."""
+        if cached is None:
+            return self._search(text, None)
+        key = ("found", id(self), text)  # rules sharing a list share the answer
+        if key not in cached:
+            cached[key] = self._search(text, cached)
+        return cached[key]
+
+    def _search(self, text: str, cached: dict | None) -> bool:
+        if self.index is not None and cached is not None:
+            if self.prefilter.isdisjoint(self.index.found(text, self.normalise, cached)):
+                return False
+        elif not any(map(squeeze(text, self.normalise).__contains__, self.prefilter)):
+            return False
         return next(self.finditer(text, cached), None) is not None
 
     def finditer(self, text: str, cached: dict | None = None) -> Iterator[tuple[int, int]]:
@@ -139,13 +290,26 @@ class WordMatcher:
 
 
 def _evasive(word: str) -> str:
-    """Pattern for one word: letters together, each may be stretched ("stuuupid"), or one
-    separator between every letter ("i d i o t"); never a mix, which would let "as s" in
-    "as soon" spell "ass"."""
-    letters = [f"{re.escape(c)}+" for c in word]
+    """Pattern for one word: letters together, each may be stretched to three or more
+    ("stuuupid"), or one separator between every letter ("i d i o t"); never a mix, which
+    would let "as s" in "as soon" spell "ass"."""
+    letters = [f"(?:{re.escape(c)}|{re.escape(c) * 3}+)" for c in word]
     if len(word) < 2:
         return letters[0] if letters else ""
     return f"(?:{''.join(letters)}|{_LETTER_SEPARATOR.join(letters)})"
+
+
+def _inside_word(text: str, i: int) -> bool:
+    """A leet character followed by a letter or digit, or after a letter: "1d10t", not "hi!"."""
+    after = text[i + 1 : i + 2]
+    return (after.isalnum() and after.isascii()) or (
+        i > 0 and "a" <= text[i - 1] <= "z" and text[i] != "!"
+    )
+
+
+def _minimal(forms: set[str]) -> frozenset[str]:
+    """Drop forms that contain another: where "idiots" is, "idiot" is too."""
+    return frozenset(f for f in forms if f and not any(o != f and o in f for o in forms))
 
 
 def _word_form(word: str, normalise: bool) -> str:
