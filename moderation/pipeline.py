@@ -25,6 +25,7 @@ from moderation.store import articles as article_store
 from moderation.store import comments as comment_store
 from moderation.store import decisions as decision_store
 from moderation.store import open_store
+from moderation.store import queue as queue_store
 from moderation.store import reviews as review_store
 from moderation.store import runs as run_store
 from moderation.store import scores as score_store
@@ -176,10 +177,11 @@ def _save(
     for kind, model in (("sentiment", report.sentiment_model), ("toxicity", report.toxicity_model)):
         if model:
             score_store.add(connection, kind, model, texts.fresh[model], now)
-    decided = [(r.comment.id, r.decision) for r in report.results]
+    decided = [(r.comment.id, r.decision, max(r.scores.toxicity.labels.values(), default=None)) for r in report.results]
     decision_store.record(
         connection, decided, report.sentiment_model or "", report.toxicity_model or "", now
     )
+    queue_store.refresh_counts(connection)
     run_store.add(
         connection,
         started,

@@ -8,7 +8,7 @@ from conftest import DATA, DEFAULT_RULES, SEEDS
 from moderation.cli import cli
 from moderation.pipeline import score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
-from moderation.store import open_store, reviews
+from moderation.store import open_store, queue, reviews
 
 
 @pytest.fixture
@@ -22,12 +22,8 @@ def store_with_reviews(settings):
     store = open_store(settings.db_url)
     with store.transaction() as connection:
         now = datetime.now(UTC)
-        reviews.add(
-            connection, by_author["Daniel Coca"], "mod-ana", "reject", now, previous_state="flag"
-        )
-        reviews.add(
-            connection, by_author["Anonymous"], "mod-ana", "approve", now, previous_state="flag"
-        )
+        queue.decide(connection, by_author["Daniel Coca"], "mod-ana", "reject", None, now)
+        queue.decide(connection, by_author["Anonymous"], "mod-ana", "approve", None, now)
     store.close()
     return settings, by_author
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from moderation.errors import StoreError
 from moderation.pipeline import score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
-from moderation.store import open_store, reviews
+from moderation.store import open_store, queue, reviews
 from moderation.store.schema import articles, comments, rule_decisions, runs, scores
 
 
@@ -79,16 +79,8 @@ def test_rescoring_never_touches_moderator_reviews(settings):
     report = run(settings)
     comment_id = report.results[2].comment.id
     store = open_store(settings.db_url)
-    with store.transaction() as connection:
-        reviews.add(
-            connection,
-            comment_id,
-            "mod-ana",
-            "reject",
-            datetime.now(UTC),
-            note="personal attack",
-            previous_state="flag",
-        )
+    with store.transaction(immediate=True) as connection:
+        queue.decide(connection, comment_id, "mod-ana", "reject", None, datetime.now(UTC), note="personal attack")
     store.close()
     run(settings)
     store = open_store(settings.db_url)

@@ -104,7 +104,7 @@ def _count(report: DiffReport, matched: list[Rule], review: str | None, side: st
         counts = report.rules.setdefault(rule.id, RuleCounts(rule.id))
         setattr(counts, side, getattr(counts, side) + 1)
         precision = getattr(counts, f"precision_{side}")
-        if review == "reject":
+        if review == "rejected":
             precision.confirmed += 1
-        elif review == "approve":
+        elif review == "approved":
             precision.overturned += 1

@@ -20,10 +20,16 @@ class Store:
         self.engine = engine
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """A connection whose writes all commit together, or none do."""
-        with self.engine.begin() as connection:
-            yield connection
+    def transaction(self, immediate: bool = False) -> Iterator[Connection]:
+        """A connection whose writes all commit together, or none do.
+
+        `immediate` takes the write lock at the start (SQLite), for read-check-write steps
+        such as a moderator's decision, so two at once are serialised, not interleaved.
+        """
+        with self.engine.connect() as connection:
+            connection.info["immediate"] = immediate
+            with connection.begin():
+                yield connection
 
     def close(self) -> None:
         """Release the engine's connections."""
@@ -45,6 +51,7 @@ def open_store(url: str, create: bool = True) -> Store:
     engine = create_engine(parsed)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     try:
         with engine.begin() as connection:
             _migrate(connection)
@@ -55,12 +62,17 @@ def open_store(url: str, create: bool = True) -> Store:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     # Readers (the review UI) keep working while a scoring run writes.
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA busy_timeout = 5000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get("immediate") else "BEGIN")
 
 
 def _migrate(connection: Connection) -> None:

@@ -17,12 +17,13 @@ FLAGGED = ("hold", "flag", "reject")
 
 def record(
     connection: Connection,
-    decided: list[tuple[str, Decision]],
+    decided: list[tuple[str, Decision, float | None]],
     sentiment_model: str,
     toxicity_model: str,
     now: datetime,
 ) -> None:
-    """Store each comment's latest rule decision, replacing the previous one."""
+    """Store each comment's latest rule decision (with its top toxicity score), replacing
+    the previous one. Moderators' reviews are elsewhere and untouched."""
     rows = [
         {
             "comment_id": comment_id,
@@ -35,8 +36,9 @@ def record(
             "sentiment_model": sentiment_model,
             "toxicity_model": toxicity_model,
             "decided_at": now,
+            "top_score": top_score,
         }
-        for comment_id, d in decided
+        for comment_id, d, top_score in decided
     ]
     columns = [c.name for c in rule_decisions.columns if c.name != "comment_id"]
     upsert(connection, rule_decisions, rows, ["comment_id"], columns)

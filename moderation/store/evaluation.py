@@ -24,7 +24,7 @@ class StoredComment:
     comment: Comment
     scores: Scores
     context: Context
-    review: str | None  # the latest moderator action, if any
+    review: str | None  # the state moderators left it in (approved, rejected, ...), if any
 
 
 def load_stored(connection: Connection, article_id: str | None = None) -> list[StoredComment]:
@@ -44,7 +44,7 @@ def load_stored(connection: Connection, article_id: str | None = None) -> list[S
         review_store.rejections_by_author(connection), comment_store.first_ids_by_author(connection)
     )
     contexts = thread_contexts([c for c, _ in loaded], stored_articles, history)
-    reviewed = review_store.latest_actions(connection)
+    reviewed = review_store.reviewed_states(connection)
     return [
         StoredComment(comment, _scores(row, labels), contexts[comment.id], reviewed.get(comment.id))
         for comment, row in loaded

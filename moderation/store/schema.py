@@ -3,7 +3,7 @@ the schema itself is created and changed only by migrations (see migrations/vers
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -67,6 +67,7 @@ rule_decisions = Table(
     Column("sentiment_model", String, nullable=False),
     Column("toxicity_model", String, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("top_score", Float),  # highest toxicity label of the own text: queue order
 )
 
 # Moderators' decisions: append-only (triggers refuse UPDATE and DELETE), never rewritten
@@ -80,6 +81,36 @@ reviews = Table(
     Column("action", String, nullable=False),  # approve | reject | escalate
     Column("note", Text),
     Column("previous_state", String),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("new_state", String),  # since migration 0003
+    Column("undoes", Integer),  # for action "undo": the review it takes back
+)
+
+# Each reviewed comment's current state and the review that set it (written with it).
+# State of a comment without a row here: from its rule decision (see store/queue.py).
+review_states = Table(
+    "review_states",
+    metadata,
+    Column("comment_id", String, ForeignKey("comments.id"), primary_key=True),
+    Column("state", String, nullable=False),  # awaiting | held | escalated | approved | rejected
+    Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False),
+)
+
+# How many comments are in each state, kept with every write so the queue never counts rows.
+state_counts = Table(
+    "state_counts",
+    metadata,
+    Column("state", String, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("role", String, nullable=False),  # moderator | editor | admin
+    Column("password_hash", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

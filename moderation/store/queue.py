@@ -1,0 +1,256 @@
+"""The review queue: each comment's state, moderators' decisions on it, and state counts.
+
+A comment's state is what the latest review made it (`review_states`), or else what the
+rules decided: hold -> held, flag -> awaiting, reject -> rejected; approved or unmatched
+comments are published and never in the queue. Reviews are appended, never rewritten; a
+decision is accepted only if the comment's latest review is still the one the moderator
+saw, so two moderators can never silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, case, func, literal, or_, select
+
+from moderation.store.schema import (
+    articles,
+    comments,
+    review_states,
+    reviews,
+    rule_decisions,
+    scores,
+    state_counts,
+)
+
+STATES = ("awaiting", "held", "escalated", "approved", "rejected")
+OPEN = ("awaiting", "held")  # what the queue lists by default
+MACHINE_STATE = {"flag": "awaiting", "hold": "held", "reject": "rejected"}
+REVIEW_STATE = {"approve": "approved", "reject": "rejected", "escalate": "escalated"}
+PER_PAGE = 25
+
+_machine_state = case(MACHINE_STATE, value=rule_decisions.c.action, else_=literal("published"))
+_state = func.coalesce(review_states.c.state, _machine_state)
+
+
+@dataclass
+class QueueFilter:
+    """What the queue shows: states, rule, action, article, author, score range, page."""
+
+    states: tuple[str, ...] = OPEN
+    rule: str | None = None
+    action: str | None = None
+    article: str | None = None
+    author: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+@dataclass
+class Outcome:
+    """What happened to a decision: done, or refused because someone else got there first."""
+
+    ok: bool
+    comment_id: str
+    state: str
+    review_id: int | None = None
+    decided_by: str | None = None  # who made the comment's latest decision
+    message: str = ""
+    undone: list[str] = field(default_factory=list)
+
+
+def counts(connection: Connection) -> dict[str, int]:
+    """Comments in each state."""
+    found = dict(connection.execute(select(state_counts.c.state, state_counts.c.count)).all())
+    return {state: found.get(state, 0) for state in STATES}
+
+
+def refresh_counts(connection: Connection) -> None:
+    """Recount every state from scratch (after a scoring run)."""
+    query = (
+        select(_state.label("state"), func.count())
+        .select_from(rule_decisions.outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id))
+        .group_by("state")
+    )
+    rows = connection.execute(query).all()
+    connection.execute(state_counts.delete())
+    found = [{"state": state, "count": count} for state, count in rows if state in STATES]
+    if found:
+        connection.execute(state_counts.insert(), found)
+
+
+def page(connection: Connection, wanted: QueueFilter) -> list[dict]:
+    """One page of the queue: highest priority first, then highest toxicity."""
+    tox, sent = scores.alias("tox"), scores.alias("sent")
+    query = (
+        select(
+            comments.c.id, comments.c.author, comments.c.text, comments.c.quote,
+            comments.c.quote_author, comments.c.position, comments.c.posted, comments.c.depth,
+            comments.c.parent_id, articles.c.id.label("article_id"), articles.c.title,
+            rule_decisions.c.action, rule_decisions.c.priority, rule_decisions.c.top_score,
+            rule_decisions.c.rule_ids, rule_decisions.c.matches, rule_decisions.c.toxicity_model,
+            _state.label("state"), review_states.c.review_id,
+            tox.c.labels.label("toxicity"), sent.c.labels.label("sentiment"),
+        )  # fmt: skip
+        .select_from(
+            rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id)
+            .join(articles, articles.c.id == comments.c.article_id)
+            .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
+            .outerjoin(tox, and_(tox.c.text_key == comments.c.text_key, tox.c.model == rule_decisions.c.toxicity_model))
+            .outerjoin(sent, and_(sent.c.text_key == comments.c.text_key, sent.c.model == rule_decisions.c.sentiment_model))
+        )
+        .where(*_conditions(wanted))
+        .order_by(rule_decisions.c.priority.desc(), rule_decisions.c.top_score.desc(), comments.c.id)
+        .limit(wanted.per_page)
+        .offset((max(wanted.page, 1) - 1) * wanted.per_page)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def total(connection: Connection, wanted: QueueFilter) -> int:
+    """How many comments the filter selects (from the counts when it is only by state)."""
+    if wanted == QueueFilter(states=wanted.states, page=wanted.page, per_page=wanted.per_page):
+        by_state = counts(connection)
+        return sum(by_state[s] for s in wanted.states)
+    query = (
+        select(func.count())
+        .select_from(
+            rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id)
+            .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
+        )
+        .where(*_conditions(wanted))
+    )
+    return connection.scalar(query) or 0
+
+
+def _conditions(wanted: QueueFilter) -> list:
+    machine = [action for action, state in MACHINE_STATE.items() if state in wanted.states]
+    conditions = [
+        or_(
+            and_(review_states.c.state.is_(None), rule_decisions.c.action.in_(machine)),
+            review_states.c.state.in_(wanted.states),
+        )
+    ]
+    if wanted.rule:
+        conditions.append(rule_decisions.c.rule_ids.contains(f'"{wanted.rule}"'))
+    if wanted.action:
+        conditions.append(rule_decisions.c.action == wanted.action)
+    if wanted.article:
+        conditions.append(comments.c.article_id == wanted.article)
+    if wanted.author:
+        conditions.append(comments.c.author == wanted.author)
+    if wanted.min_score is not None:
+        conditions.append(rule_decisions.c.top_score >= wanted.min_score)
+    if wanted.max_score is not None:
+        conditions.append(rule_decisions.c.top_score <= wanted.max_score)
+    return conditions
+
+
+def current(connection: Connection, comment_id: str) -> tuple[str, int | None, str | None] | None:
+    """(state, latest review id, who made it) of a comment; None if it is not stored."""
+    query = (
+        select(_state, review_states.c.review_id, reviews.c.moderator)
+        .select_from(
+            rule_decisions.outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
+            .outerjoin(reviews, reviews.c.id == review_states.c.review_id)
+        )
+        .where(rule_decisions.c.comment_id == comment_id)
+    )
+    row = connection.execute(query).first()
+    return tuple(row) if row else None
+
+
+def decide(
+    connection: Connection,
+    comment_id: str,
+    moderator: str,
+    action: str,
+    seen_review_id: int | None,
+    now: datetime,
+    note: str | None = None,
+) -> Outcome:
+    """Record a moderator's decision, unless the comment changed since they saw it.
+
+    Run it in an immediate transaction (`Store.transaction(immediate=True)`).
+    """
+    found = current(connection, comment_id)
+    if found is None:
+        return Outcome(False, comment_id, "unknown", message=f"no comment '{comment_id}' in the store")
+    state, latest, by = found
+    if latest != seen_review_id:
+        return Outcome(False, comment_id, state, latest, by, f"already decided by {by}: now {state}")
+    new_state = REVIEW_STATE[action]
+    review_id = _append(connection, comment_id, moderator, action, note, state, new_state, now)
+    return Outcome(True, comment_id, new_state, review_id, moderator)
+
+
+def undo(connection: Connection, moderator: str, now: datetime) -> Outcome | None:
+    """Take back the moderator's latest decision that is not yet taken back; None if none."""
+    undone = select(reviews.c.undoes).where(reviews.c.undoes.is_not(None))
+    query = (
+        select(reviews)
+        .where(reviews.c.moderator == moderator, reviews.c.action != "undo", reviews.c.id.not_in(undone))
+        .order_by(reviews.c.id.desc())
+        .limit(1)
+    )
+    last = connection.execute(query).first()
+    if last is None:
+        return None
+    state, latest, by = current(connection, last.comment_id)
+    if latest != last.id:
+        return Outcome(False, last.comment_id, state, latest, by, f"changed since by {by}: now {state}")
+    restored = last.previous_state
+    review_id = _append(connection, last.comment_id, moderator, "undo", None, state, restored, now, undoes=last.id)
+    return Outcome(True, last.comment_id, restored, review_id, moderator)
+
+
+def _append(connection, comment_id, moderator, action, note, previous, new_state, now, undoes=None) -> int:
+    review_id = connection.execute(
+        reviews.insert().values(
+            comment_id=comment_id, moderator=moderator, action=action, note=note,
+            previous_state=previous, new_state=new_state, created_at=now, undoes=undoes,
+        )  # fmt: skip
+    ).inserted_primary_key[0]
+    existing = connection.scalar(select(func.count()).where(review_states.c.comment_id == comment_id))
+    if existing:
+        connection.execute(
+            review_states.update()
+            .where(review_states.c.comment_id == comment_id)
+            .values(state=new_state, review_id=review_id)
+        )
+    else:
+        connection.execute(review_states.insert().values(comment_id=comment_id, state=new_state, review_id=review_id))
+    _move_count(connection, previous, new_state)
+    return review_id
+
+
+def _move_count(connection: Connection, old: str, new: str) -> None:
+    for state, change in ((old, -1), (new, 1)):
+        if state not in STATES:
+            continue
+        updated = connection.execute(
+            state_counts.update().where(state_counts.c.state == state).values(count=state_counts.c.count + change)
+        )
+        if updated.rowcount == 0:
+            connection.execute(state_counts.insert().values(state=state, count=max(change, 0)))
+
+
+def audit(connection: Connection, moderator: str | None = None, action: str | None = None,
+          comment_id: str | None = None, limit: int | None = 500) -> list[dict]:  # fmt: skip
+    """Reviews newest first, with the comment's author and text, optionally filtered."""
+    query = (
+        select(reviews, comments.c.author, comments.c.text)
+        .join(comments, comments.c.id == reviews.c.comment_id)
+        .order_by(reviews.c.id.desc())
+        .limit(limit)
+    )
+    if moderator:
+        query = query.where(reviews.c.moderator == moderator)
+    if action:
+        query = query.where(reviews.c.action == action)
+    if comment_id:
+        query = query.where(reviews.c.comment_id == comment_id)
+    return [dict(row._mapping) for row in connection.execute(query)]
