@@ -177,7 +177,10 @@ def _save(
     for kind, model in (("sentiment", report.sentiment_model), ("toxicity", report.toxicity_model)):
         if model:
             score_store.add(connection, kind, model, texts.fresh[model], now)
-    decided = [(r.comment.id, r.decision, max(r.scores.toxicity.labels.values(), default=None)) for r in report.results]
+    decided = [
+        (r.comment.id, r.decision, max(r.scores.toxicity.labels.values(), default=None))
+        for r in report.results
+    ]
     decision_store.record(
         connection, decided, report.sentiment_model or "", report.toxicity_model or "", now
     )

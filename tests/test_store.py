@@ -80,7 +80,15 @@ def test_rescoring_never_touches_moderator_reviews(settings):
     comment_id = report.results[2].comment.id
     store = open_store(settings.db_url)
     with store.transaction(immediate=True) as connection:
-        queue.decide(connection, comment_id, "mod-ana", "reject", None, datetime.now(UTC), note="personal attack")
+        queue.decide(
+            connection,
+            comment_id,
+            "mod-ana",
+            "reject",
+            None,
+            datetime.now(UTC),
+            note="personal attack",
+        )
     store.close()
     run(settings)
     store = open_store(settings.db_url)

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, func, select
 
 from moderation.records import Comment, text_key
 from moderation.store.db import upsert
-from moderation.store.schema import comments
+from moderation.store.schema import articles, comments, review_states, rule_decisions
 
 _REFRESHED = [
     "author",
@@ -74,3 +74,39 @@ def first_ids_by_author(connection: Connection) -> dict[str, str]:
     ranked = select(comments.c.author, comments.c.id, order.label("n")).subquery()
     query = select(ranked.c.author, ranked.c.id).where(ranked.c.n == 1)
     return {author: comment_id for author, comment_id in connection.execute(query)}
+
+
+def get(connection: Connection, comment_id: str) -> dict | None:
+    """One stored comment, or None."""
+    row = connection.execute(select(comments).where(comments.c.id == comment_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def replies(connection: Connection, comment_id: str) -> list[dict]:
+    """The comments that answer this one, in page order."""
+    query = select(comments).where(comments.c.parent_id == comment_id).order_by(comments.c.position)
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def by_author(
+    connection: Connection, author: str, exclude: str | None = None, limit: int = 50
+) -> list[dict]:
+    """The author's comments with each one's state (as moderators or rules left it)."""
+    from moderation.store.queue import STATE
+
+    query = (
+        select(
+            comments.c.id,
+            comments.c.text,
+            comments.c.position,
+            articles.c.title,
+            STATE.label("state"),
+        )
+        .join(articles, articles.c.id == comments.c.article_id)
+        .outerjoin(rule_decisions, rule_decisions.c.comment_id == comments.c.id)
+        .outerjoin(review_states, review_states.c.comment_id == comments.c.id)
+        .where(comments.c.author == author, comments.c.id != (exclude or ""))
+        .order_by(comments.c.first_seen.desc(), comments.c.position)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]

@@ -31,7 +31,9 @@ REVIEW_STATE = {"approve": "approved", "reject": "rejected", "escalate": "escala
 PER_PAGE = 25
 
 _machine_state = case(MACHINE_STATE, value=rule_decisions.c.action, else_=literal("published"))
-_state = func.coalesce(review_states.c.state, _machine_state)
+# A comment's state in SQL, for queries that join rule_decisions and review_states.
+STATE = func.coalesce(review_states.c.state, _machine_state)
+_state = STATE
 
 
 @dataclass
@@ -70,10 +72,16 @@ def counts(connection: Connection) -> dict[str, int]:
 
 def refresh_counts(connection: Connection) -> None:
     """Recount every state from scratch (after a scoring run)."""
+    # Not labelled "state": SQLite would group by the review_states.state column instead.
+    effective = _state.label("effective_state")
     query = (
-        select(_state.label("state"), func.count())
-        .select_from(rule_decisions.outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id))
-        .group_by("state")
+        select(effective, func.count())
+        .select_from(
+            rule_decisions.outerjoin(
+                review_states, review_states.c.comment_id == rule_decisions.c.comment_id
+            )
+        )
+        .group_by(effective)
     )
     rows = connection.execute(query).all()
     connection.execute(state_counts.delete())
@@ -82,28 +90,59 @@ def refresh_counts(connection: Connection) -> None:
         connection.execute(state_counts.insert(), found)
 
 
-def page(connection: Connection, wanted: QueueFilter) -> list[dict]:
-    """One page of the queue: highest priority first, then highest toxicity."""
+def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = None) -> list[dict]:
+    """One page of the queue: highest priority first, then highest toxicity.
+
+    With `comment_id`, just that comment, whatever its state.
+    """
     tox, sent = scores.alias("tox"), scores.alias("sent")
     query = (
         select(
-            comments.c.id, comments.c.author, comments.c.text, comments.c.quote,
-            comments.c.quote_author, comments.c.position, comments.c.posted, comments.c.depth,
-            comments.c.parent_id, articles.c.id.label("article_id"), articles.c.title,
-            rule_decisions.c.action, rule_decisions.c.priority, rule_decisions.c.top_score,
-            rule_decisions.c.rule_ids, rule_decisions.c.matches, rule_decisions.c.toxicity_model,
-            _state.label("state"), review_states.c.review_id,
-            tox.c.labels.label("toxicity"), sent.c.labels.label("sentiment"),
+            comments.c.id,
+            comments.c.author,
+            comments.c.text,
+            comments.c.quote,
+            comments.c.quote_author,
+            comments.c.position,
+            comments.c.posted,
+            comments.c.depth,
+            comments.c.parent_id,
+            articles.c.id.label("article_id"),
+            articles.c.title,
+            rule_decisions.c.action,
+            rule_decisions.c.priority,
+            rule_decisions.c.top_score,
+            rule_decisions.c.rule_ids,
+            rule_decisions.c.matches,
+            rule_decisions.c.toxicity_model,
+            _state.label("state"),
+            review_states.c.review_id,
+            tox.c.labels.label("toxicity"),
+            sent.c.labels.label("sentiment"),
         )  # fmt: skip
         .select_from(
             rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id)
             .join(articles, articles.c.id == comments.c.article_id)
             .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
-            .outerjoin(tox, and_(tox.c.text_key == comments.c.text_key, tox.c.model == rule_decisions.c.toxicity_model))
-            .outerjoin(sent, and_(sent.c.text_key == comments.c.text_key, sent.c.model == rule_decisions.c.sentiment_model))
+            .outerjoin(
+                tox,
+                and_(
+                    tox.c.text_key == comments.c.text_key,
+                    tox.c.model == rule_decisions.c.toxicity_model,
+                ),
+            )
+            .outerjoin(
+                sent,
+                and_(
+                    sent.c.text_key == comments.c.text_key,
+                    sent.c.model == rule_decisions.c.sentiment_model,
+                ),
+            )
         )
-        .where(*_conditions(wanted))
-        .order_by(rule_decisions.c.priority.desc(), rule_decisions.c.top_score.desc(), comments.c.id)
+        .where(*(_conditions(wanted) if comment_id is None else [comments.c.id == comment_id]))
+        .order_by(
+            rule_decisions.c.priority.desc(), rule_decisions.c.top_score.desc(), comments.c.id
+        )
         .limit(wanted.per_page)
         .offset((max(wanted.page, 1) - 1) * wanted.per_page)
     )
@@ -118,8 +157,9 @@ def total(connection: Connection, wanted: QueueFilter) -> int:
     query = (
         select(func.count())
         .select_from(
-            rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id)
-            .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
+            rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id).outerjoin(
+                review_states, review_states.c.comment_id == rule_decisions.c.comment_id
+            )
         )
         .where(*_conditions(wanted))
     )
@@ -154,8 +194,9 @@ def current(connection: Connection, comment_id: str) -> tuple[str, int | None, s
     query = (
         select(_state, review_states.c.review_id, reviews.c.moderator)
         .select_from(
-            rule_decisions.outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
-            .outerjoin(reviews, reviews.c.id == review_states.c.review_id)
+            rule_decisions.outerjoin(
+                review_states, review_states.c.comment_id == rule_decisions.c.comment_id
+            ).outerjoin(reviews, reviews.c.id == review_states.c.review_id)
         )
         .where(rule_decisions.c.comment_id == comment_id)
     )
@@ -178,10 +219,14 @@ def decide(
     """
     found = current(connection, comment_id)
     if found is None:
-        return Outcome(False, comment_id, "unknown", message=f"no comment '{comment_id}' in the store")
+        return Outcome(
+            False, comment_id, "unknown", message=f"no comment '{comment_id}' in the store"
+        )
     state, latest, by = found
     if latest != seen_review_id:
-        return Outcome(False, comment_id, state, latest, by, f"already decided by {by}: now {state}")
+        return Outcome(
+            False, comment_id, state, latest, by, f"already decided by {by}: now {state}"
+        )
     new_state = REVIEW_STATE[action]
     review_id = _append(connection, comment_id, moderator, action, note, state, new_state, now)
     return Outcome(True, comment_id, new_state, review_id, moderator)
@@ -192,7 +237,11 @@ def undo(connection: Connection, moderator: str, now: datetime) -> Outcome | Non
     undone = select(reviews.c.undoes).where(reviews.c.undoes.is_not(None))
     query = (
         select(reviews)
-        .where(reviews.c.moderator == moderator, reviews.c.action != "undo", reviews.c.id.not_in(undone))
+        .where(
+            reviews.c.moderator == moderator,
+            reviews.c.action != "undo",
+            reviews.c.id.not_in(undone),
+        )
         .order_by(reviews.c.id.desc())
         .limit(1)
     )
@@ -201,20 +250,34 @@ def undo(connection: Connection, moderator: str, now: datetime) -> Outcome | Non
         return None
     state, latest, by = current(connection, last.comment_id)
     if latest != last.id:
-        return Outcome(False, last.comment_id, state, latest, by, f"changed since by {by}: now {state}")
+        return Outcome(
+            False, last.comment_id, state, latest, by, f"changed since by {by}: now {state}"
+        )
     restored = last.previous_state
-    review_id = _append(connection, last.comment_id, moderator, "undo", None, state, restored, now, undoes=last.id)
+    review_id = _append(
+        connection, last.comment_id, moderator, "undo", None, state, restored, now, undoes=last.id
+    )
     return Outcome(True, last.comment_id, restored, review_id, moderator)
 
 
-def _append(connection, comment_id, moderator, action, note, previous, new_state, now, undoes=None) -> int:
+def _append(
+    connection, comment_id, moderator, action, note, previous, new_state, now, undoes=None
+) -> int:
     review_id = connection.execute(
         reviews.insert().values(
-            comment_id=comment_id, moderator=moderator, action=action, note=note,
-            previous_state=previous, new_state=new_state, created_at=now, undoes=undoes,
+            comment_id=comment_id,
+            moderator=moderator,
+            action=action,
+            note=note,
+            previous_state=previous,
+            new_state=new_state,
+            created_at=now,
+            undoes=undoes,
         )  # fmt: skip
     ).inserted_primary_key[0]
-    existing = connection.scalar(select(func.count()).where(review_states.c.comment_id == comment_id))
+    existing = connection.scalar(
+        select(func.count()).where(review_states.c.comment_id == comment_id)
+    )
     if existing:
         connection.execute(
             review_states.update()
@@ -222,7 +285,11 @@ def _append(connection, comment_id, moderator, action, note, previous, new_state
             .values(state=new_state, review_id=review_id)
         )
     else:
-        connection.execute(review_states.insert().values(comment_id=comment_id, state=new_state, review_id=review_id))
+        connection.execute(
+            review_states.insert().values(
+                comment_id=comment_id, state=new_state, review_id=review_id
+            )
+        )
     _move_count(connection, previous, new_state)
     return review_id
 
@@ -232,7 +299,9 @@ def _move_count(connection: Connection, old: str, new: str) -> None:
         if state not in STATES:
             continue
         updated = connection.execute(
-            state_counts.update().where(state_counts.c.state == state).values(count=state_counts.c.count + change)
+            state_counts.update()
+            .where(state_counts.c.state == state)
+            .values(count=state_counts.c.count + change)
         )
         if updated.rowcount == 0:
             connection.execute(state_counts.insert().values(state=state, count=max(change, 0)))

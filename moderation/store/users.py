@@ -21,7 +21,12 @@ def add(connection: Connection, name: str, role: str, password: str, now: dateti
         raise ModerationError("a user needs a name")
     if find(connection, name) is not None:
         raise ModerationError(f"user '{name}' already exists")
-    values = {"name": name, "role": role, "password_hash": generate_password_hash(password), "created_at": now}
+    values = {
+        "name": name,
+        "role": role,
+        "password_hash": generate_password_hash(password),
+        "created_at": now,
+    }
     return connection.execute(users.insert().values(**values)).inserted_primary_key[0]
 
 

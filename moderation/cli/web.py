@@ -1,0 +1,79 @@
+"""Commands for the review UI: serve it, and manage its accounts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from moderation.cli.base import cli, config_option, store_option
+from moderation.store.users import ROLES
+
+
+@cli.command()
+@store_option
+@click.option(
+    "--rules", type=click.Path(path_type=Path), help="Rule file [default: the configured one]."
+)
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+def serve(
+    db: str | None, rules: Path | None, config_file: Path | None, host: str, port: int
+) -> None:
+    """Run the review UI (Flask's own server; see the README for production).
+
+    Example:
+
+        moderation serve --db moderation.db --port 8080
+    """
+    from webui import create_app
+
+    app = create_app({"MODERATION_DB": db, "MODERATION_RULES": str(rules) if rules else None,
+                      "MODERATION_CONFIG": str(config_file) if config_file else None})  # fmt: skip
+    app.extensions["moderation"].store  # noqa: B018 - open (and migrate) the store before serving
+    click.echo(f"Review queue on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    app.run(host=host, port=port)
+
+
+@cli.group()
+def users() -> None:
+    """Accounts for the review UI.
+
+    Example:
+
+        moderation users add ana --role moderator
+    """
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default="moderator",
+    show_default=True,
+    help="What the account may do.",
+)
+@click.password_option(help="Asked for when not given (twice, not echoed).")
+@store_option
+@config_option
+def add(name: str, role: str, password: str, db: str | None, config_file: Path | None) -> None:
+    """Create an account; the password is stored hashed.
+
+    Example:
+
+        moderation users add ana --role editor
+    """
+    from moderation.settings import load_settings
+    from moderation.store import open_store
+    from moderation.store import users as user_store
+
+    store = open_store(load_settings(config_file, db=db).db_url)
+    try:
+        with store.transaction(immediate=True) as connection:
+            user_store.add(connection, name, role, password, datetime.now(UTC))
+    finally:
+        store.close()
+    click.echo(f"Added {name} ({role}).")

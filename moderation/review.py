@@ -1,0 +1,159 @@
+"""What moderators see and do: queue items, decisions on one or many comments, undo.
+
+The web UI and any other front end call these; the SQL is in `store.queue`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from moderation.store import Store
+from moderation.store import comments as comment_store
+from moderation.store import queue as queue_store
+from moderation.store import reviews as review_store
+from moderation.store.evaluation import find_stored
+from moderation.store.queue import Outcome, QueueFilter
+
+ACTIONS = ("approve", "reject", "escalate")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of comment text, and whether a rule matched it."""
+
+    text: str
+    matched: bool
+
+
+def highlight(text: str, spans: list[tuple[int, int]]) -> list[Segment]:
+    """The text cut into plain and matched pieces (overlapping spans merged)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(s for s in spans if 0 <= s[0] < s[1] <= len(text)):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    segments, last = [], 0
+    for start, end in merged:
+        if start > last:
+            segments.append(Segment(text[last:start], False))
+        segments.append(Segment(text[start:end], True))
+        last = end
+    if last < len(text):
+        segments.append(Segment(text[last:], False))
+    return segments
+
+
+@dataclass
+class QueueItem:
+    """One comment as the queue shows it."""
+
+    row: dict
+    text: list[Segment]
+    quote: list[Segment]
+    rules: list[dict]
+    sentiment: dict[str, float]
+    toxicity: dict[str, float]
+
+    @classmethod
+    def from_row(cls, row: dict) -> QueueItem:
+        matches = row.get("matches") or []
+        spans = {"text": [], "quote": []}
+        for match in matches:
+            if match.get("shadow"):
+                continue
+            for span in match.get("spans", []):
+                spans[span.get("field", "text")].append((span["start"], span["end"]))
+        return cls(
+            row=row,
+            text=highlight(row["text"], spans["text"]),
+            quote=highlight(row["quote"], spans["quote"]) if row.get("quote") else [],
+            rules=matches,
+            sentiment=row.get("sentiment") or {},
+            toxicity=row.get("toxicity") or {},
+        )
+
+
+def queue(store: Store, wanted: QueueFilter) -> tuple[list[QueueItem], int, dict[str, int]]:
+    """A page of the queue, how many the filter selects, and counts per state."""
+    with store.transaction() as connection:
+        rows = queue_store.page(connection, wanted)
+        total = queue_store.total(connection, wanted)
+        counts = queue_store.counts(connection)
+    return [QueueItem.from_row(r) for r in rows], total, counts
+
+
+def item(store: Store, comment_id: str) -> QueueItem | None:
+    """One comment as a queue item, in whatever state it is."""
+    with store.transaction() as connection:
+        rows = queue_store.page(connection, QueueFilter(per_page=1), comment_id)
+    return QueueItem.from_row(rows[0]) if rows else None
+
+
+def decide(
+    store: Store,
+    seen: list[tuple[str, int | None]],
+    moderator: str,
+    action: str,
+    note: str | None = None,
+) -> tuple[list[Outcome], dict[str, int]]:
+    """Apply one action to each (comment id, review id seen) in one transaction.
+
+    A comment someone else decided since it was seen is left alone and reported as such.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
+    now = datetime.now(UTC)
+    with store.transaction(immediate=True) as connection:
+        outcomes = [
+            queue_store.decide(
+                connection, comment_id, moderator, action, seen_id, now, note or None
+            )
+            for comment_id, seen_id in seen
+        ]
+        counts = queue_store.counts(connection)
+    return outcomes, counts
+
+
+def undo(store: Store, moderator: str) -> tuple[Outcome | None, dict[str, int]]:
+    """Take back the moderator's latest decision."""
+    with store.transaction(immediate=True) as connection:
+        outcome = queue_store.undo(connection, moderator, datetime.now(UTC))
+        counts = queue_store.counts(connection)
+    return outcome, counts
+
+
+@dataclass
+class CommentPage:
+    """Everything about one comment: thread, author's other comments, scores, rules, history."""
+
+    item: QueueItem
+    stored: object
+    parent: dict | None
+    replies: list[dict]
+    by_author: list[dict]
+    history: list[dict]
+    trace: list = field(default_factory=list)
+
+
+def comment_page(store: Store, comment_id: str, rules) -> CommentPage | None:
+    """The comment page's contents; None if there is no such comment."""
+    found = item(store, comment_id)
+    if found is None:
+        return None
+    with store.transaction() as connection:
+        stored = find_stored(connection, comment_id)
+        parent = (
+            comment_store.get(connection, found.row["parent_id"])
+            if found.row.get("parent_id")
+            else None
+        )
+        replies = comment_store.replies(connection, comment_id)
+        others = comment_store.by_author(connection, found.row["author"], exclude=comment_id)
+        history = review_store.history(connection, comment_id)
+    trace = []
+    if stored is not None:
+        subject = rules.subject(stored.comment, stored.scores, stored.context)
+        trace = rules.explain(subject)
+    return CommentPage(found, stored, parent, replies, others, history, trace)

@@ -1,0 +1,90 @@
+"""The moderators' review queue: a Flask app over the same store as the command line.
+
+create_app() -> app; `moderation serve` runs it on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from moderation.errors import ModerationError
+from webui import admin, audit, auth, comments, editor, queue
+from webui.state import Moderation
+
+logger = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    # Comment text is hostile: no inline script, nothing from elsewhere, no framing.
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The app; `test_config` overrides settings (tests pass a temporary store)."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("MODERATION_SECRET_KEY"),
+        MODERATION_DB=None,  # else moderation.toml / $MODERATION_DB
+        MODERATION_RULES=os.environ.get("MODERATION_RULES"),
+        MODERATION_CONFIG=os.environ.get("MODERATION_CONFIG"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        # Sessions then last until the server restarts; set MODERATION_SECRET_KEY to keep them.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.extensions["moderation"] = Moderation.from_config(app.config)
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+    for blueprint in (auth.bp, queue.bp, comments.bp, audit.bp, editor.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    _register_errors(app)
+    app.after_request(_secure)
+    return app
+
+
+def _secure(response):
+    for header, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(header, value)
+    return response
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ModerationError)
+    def moderation_error(error: ModerationError):
+        return render_template("error.html", title="Something is wrong", message=str(error)), 400
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_template(
+            "error.html",
+            title="Form expired",
+            message="The form was stale or came from elsewhere; reload the page and try again.",
+        ), 400
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_template(
+            "error.html", title="Not allowed", message="Your account's role cannot open this page."
+        ), 403
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template(
+            "error.html", title="Not found", message="There is nothing at this address."
+        ), 404
+
+
+__all__ = ["create_app"]

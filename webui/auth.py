@@ -1,0 +1,93 @@
+"""Logging in and out, and who may open what: moderator < editor < admin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from moderation.store import users
+from webui.state import connection
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Log in to see the review queue."
+
+
+class User(UserMixin):
+    """A logged-in account."""
+
+    def __init__(self, record: dict) -> None:
+        self.id = record["id"]
+        self.name = record["name"]
+        self.role = record["role"]
+
+    def can(self, role: str) -> bool:
+        """Whether this account's role includes `role`."""
+        return users.can(self.role, role)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    with connection() as conn:
+        record = users.get(conn, int(user_id))
+    return User(record) if record else None
+
+
+def role_required(role: str) -> Callable:
+    """Only accounts with this role (or a higher one) may open the page; others get 403."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.can(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+class LoginForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        with connection() as conn:
+            record = users.authenticate(conn, form.name.data, form.password.data)
+        if record is not None:
+            login_user(User(record))
+            target = request.args.get("next", "")
+            # Only a path on this site: never an open redirect.
+            if not target.startswith("/") or urlsplit(target).netloc:
+                target = url_for("queue.index")
+            return redirect(target)
+        flash("Wrong name or password.")
+    return render_template("login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,20 @@
+"""The comment page: thread, the author's other comments, every score, the rule trace."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import login_required
+
+from moderation.review import comment_page
+from webui.state import moderation
+
+bp = Blueprint("comments", __name__)
+
+
+@bp.route("/comments/<comment_id>")
+@login_required
+def show(comment_id: str):
+    page = comment_page(moderation().store, comment_id, moderation().rules)
+    if page is None:
+        abort(404)
+    return render_template("comment.html", page=page)

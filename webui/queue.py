@@ -1,0 +1,108 @@
+"""The queue: held and flagged comments awaiting a decision, and the decisions on them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from moderation.review import ACTIONS, decide, item, queue, undo
+from moderation.store.queue import OPEN, STATES, QueueFilter
+from webui.state import moderation
+
+bp = Blueprint("queue", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    wanted = _filter(request.args)
+    items, total, counts = queue(moderation().store, wanted)
+    pages = max(1, -(-total // wanted.per_page))
+    args = request.args.to_dict(flat=False)
+    return render_template(
+        "queue.html", items=items, total=total, counts=counts, wanted=wanted, pages=pages,
+        states=STATES, rule_ids=[r.id for r in moderation().rules.rules],
+        page_url=lambda n: url_for("queue.index", **(args | {"page": n})),
+    )  # fmt: skip
+
+
+@bp.route("/decisions", methods=["POST"])
+@login_required
+def decisions():
+    """One action on one or many comments: JSON from the page's script, or a plain form."""
+    payload = request.get_json(silent=True) if request.is_json else None
+    source = payload if payload is not None else request.form
+    action = source.get("action")
+    if action not in ACTIONS:
+        abort(400)
+    seen = (
+        _seen(payload["items"])
+        if payload is not None
+        else [(request.form["comment_id"], _int(request.form.get("seen")))]
+    )
+    outcomes, counts = decide(
+        moderation().store, seen, current_user.name, action, source.get("note")
+    )
+    if payload is None:  # without the script: back to the queue with a message
+        for outcome in outcomes:
+            flash(f"{action}: done" if outcome.ok else outcome.message)
+        return redirect(request.referrer or url_for("queue.index"))
+    return jsonify(results=[_result(o) for o in outcomes], counts=counts)
+
+
+@bp.route("/undo", methods=["POST"])
+@login_required
+def take_back():
+    outcome, counts = undo(moderation().store, current_user.name)
+    if outcome is None:
+        result = {"ok": False, "message": "nothing of yours to undo"}
+    else:
+        result = _result(outcome)
+        if outcome.ok:
+            restored = item(moderation().store, outcome.comment_id)
+            result["html"] = render_template("_item.html", item=restored) if restored else ""
+    if not request.is_json:
+        flash(result.get("message") or "undone")
+        return redirect(request.referrer or url_for("queue.index"))
+    return jsonify(result=result, counts=counts)
+
+
+def _filter(args) -> QueueFilter:
+    states = tuple(s for s in args.getlist("state") if s in STATES) or OPEN
+    return QueueFilter(
+        states=states,
+        rule=args.get("rule") or None,
+        action=args.get("action") if args.get("action") in ("hold", "flag", "reject") else None,
+        article=args.get("article") or None,
+        author=args.get("author") or None,
+        min_score=_float(args.get("min_score")),
+        max_score=_float(args.get("max_score")),
+        page=max(1, _int(args.get("page")) or 1),
+    )
+
+
+def _seen(items) -> list[tuple[str, int | None]]:
+    if not isinstance(items, list) or not items:
+        abort(400)
+    return [(str(i["id"]), _int(i.get("seen"))) for i in items if isinstance(i, dict) and "id" in i]
+
+
+def _result(outcome) -> dict:
+    return {
+        "comment_id": outcome.comment_id, "ok": outcome.ok, "state": outcome.state,
+        "review_id": outcome.review_id, "decided_by": outcome.decided_by, "message": outcome.message,
+    }  # fmt: skip
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "", "null") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
