@@ -8,7 +8,7 @@ from conftest import DATA, DEFAULT_RULES, SEEDS
 from moderation.cli import cli
 from moderation.pipeline import score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
-from moderation.store import open_store, queue, reviews
+from moderation.store import open_store, queue
 
 
 @pytest.fixture

@@ -119,7 +119,7 @@ def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = N
             review_states.c.review_id,
             tox.c.labels.label("toxicity"),
             sent.c.labels.label("sentiment"),
-        )  # fmt: skip
+        )
         .select_from(
             rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id)
             .join(articles, articles.c.id == comments.c.article_id)
@@ -273,7 +273,7 @@ def _append(
             new_state=new_state,
             created_at=now,
             undoes=undoes,
-        )  # fmt: skip
+        )
     ).inserted_primary_key[0]
     existing = connection.scalar(
         select(func.count()).where(review_states.c.comment_id == comment_id)
