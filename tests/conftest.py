@@ -68,3 +68,69 @@ def runner() -> CliRunner:
 def seeds_copy(tmp_path: Path) -> Path:
     """A copy of the seed folder that a test may change."""
     return Path(shutil.copytree(SEEDS, tmp_path / "seeds"))
+
+
+# --- the review UI ------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def scored_store(settings):
+    """A store with the seeds, layout fixtures and a heated thread scored; three accounts."""
+    from datetime import UTC, datetime
+
+    from moderation.pipeline import score_paths
+    from moderation.scoring.toxicity import open_toxicity_scorer
+    from moderation.store import open_store, users
+
+    score_paths(
+        [SEEDS, DATA / "layouts", DATA / "pages"],
+        settings,
+        lambda: open_toxicity_scorer(settings.toxicity),
+    )
+    store = open_store(settings.db_url)
+    with store.transaction(immediate=True) as connection:
+        for name, role in (
+            ("mo", "moderator"),
+            ("mira", "moderator"),
+            ("ed", "editor"),
+            ("ada", "admin"),
+        ):
+            users.add(connection, name, role, PASSWORD, datetime.now(UTC))
+    store.close()
+    return settings
+
+
+@pytest.fixture
+def app(scored_store):
+    from webui import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "MODERATION_DB": scored_store.db,
+            "MODERATION_RULES": str(DEFAULT_RULES),
+            "SECRET_KEY": "test",
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, name: str):
+    """Log in through the real form, CSRF token included."""
+    import re
+
+    page = client.get("/login").data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+
+
+def csrf_token(client) -> str:
+    import re
+
+    return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").data.decode()).group(1)

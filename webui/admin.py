@@ -19,7 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
-    role = SelectField("Role", choices=[(r, r) for r in users.ROLES])
+    role = SelectField("Role", choices=list(users.ROLES))
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8)])
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, String, and_, case, cast, func, literal, or_, select
 
 from moderation.store.schema import (
     articles,
@@ -175,7 +175,10 @@ def _conditions(wanted: QueueFilter) -> list:
         )
     ]
     if wanted.rule:
-        conditions.append(rule_decisions.c.rule_ids.contains(f'"{wanted.rule}"'))
+        # The JSON list as text; instr, not LIKE, because "_" in rule ids would be a wildcard.
+        conditions.append(
+            func.instr(cast(rule_decisions.c.rule_ids, String), f'"{wanted.rule}"') > 0
+        )
     if wanted.action:
         conditions.append(rule_decisions.c.action == wanted.action)
     if wanted.article:

@@ -1,0 +1,233 @@
+"""The review UI through Flask's test client: roles, CSRF, hostile text, conflicts, audit."""
+
+import csv
+import io
+import re
+
+import pytest
+from conftest import DATA, SEEDS, csrf_token, login
+
+from moderation.pipeline import score_paths
+from moderation.scoring.toxicity import open_toxicity_scorer
+from moderation.store import open_store
+from moderation.store import queue as queue_store
+
+
+def queue_items(client, query: str = "") -> list[tuple[str, str, str]]:
+    """(comment id, review id seen, author) of each item on the queue page."""
+    html = client.get("/" + query).data.decode()
+    ids = re.findall(r'data-id="(\w+)" data-seen="(\w*)"', html)
+    authors = re.findall(r'<strong class="author">([^<]*)</strong>', html)
+    return [(i, seen, a) for (i, seen), a in zip(ids, authors, strict=True)]
+
+
+def decide(client, action: str, *items: tuple[str, str], note: str = ""):
+    payload = {
+        "action": action,
+        "note": note,
+        "items": [{"id": i, "seen": s or None} for i, s in items],
+    }
+    return client.post("/decisions", json=payload, headers={"X-CSRFToken": csrf_token(client)})
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/audit", "/audit.csv", "/rules", "/admin/users", "/comments/c2c1bd5bf4aba50e8"]
+)
+def test_every_page_but_login_needs_a_session(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_wrong_password_is_refused(client):
+    page = client.get("/login").data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"name": "mo", "password": "guess", "csrf_token": token})
+    assert "Wrong name or password." in response.data.decode()
+
+
+@pytest.mark.parametrize(
+    ("user", "allowed", "forbidden"),
+    [
+        ("mo", ["/", "/audit", "/audit.csv"], ["/rules", "/admin/users"]),
+        ("ed", ["/", "/rules"], ["/admin/users"]),
+        ("ada", ["/", "/rules", "/admin/users"], []),
+    ],
+)
+def test_roles(client, user, allowed, forbidden):
+    login(client, user)
+    for url in allowed:
+        assert client.get(url).status_code == 200, url
+    for url in forbidden:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "role cannot open this page." in response.data.decode()
+
+
+def test_state_changes_without_a_csrf_token_are_refused(client):
+    login(client, "mo")
+    item = queue_items(client)[0]
+    response = client.post(
+        "/decisions", json={"action": "reject", "items": [{"id": item[0], "seen": None}]}
+    )
+    assert response.status_code == 400
+    assert "Form expired" in response.data.decode()
+    form = client.post("/decisions", data={"action": "reject", "comment_id": item[0]})
+    assert form.status_code == 400
+    assert queue_items(client)[0] == item  # nothing changed
+
+
+def test_security_headers(client):
+    login(client, "mo")
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_hostile_comment_text_is_rendered_inert(client):
+    login(client, "mo")
+    html = client.get("/?author=script_kiddie").data.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<mark>stupid</mark>" in html  # the rule's match is still highlighted
+
+
+def test_queue_lists_held_before_flagged_with_counts(client):
+    login(client, "mo")
+    items = queue_items(client)
+    assert items[0][2] == "targetdrone"  # held (priority 85) comes first
+    assert len(items) == 10
+    html = client.get("/").data.decode()
+    assert re.findall(r'data-state="(\w+)">\w+ <b>(\d+)</b>', html) == [
+        ("awaiting", "9"),
+        ("held", "1"),
+        ("escalated", "0"),
+        ("approved", "0"),
+        ("rejected", "0"),
+    ]
+
+
+def test_filters(client):
+    login(client, "mo")
+    assert {a for _, _, a in queue_items(client, "?rule=spam")} == {"dealz4u"}
+    assert {a for _, _, a in queue_items(client, "?author=Mel_Okafor")} == {"Mel_Okafor"}
+    assert {a for _, _, a in queue_items(client, "?action=hold")} == {"targetdrone"}
+    assert queue_items(client, "?state=rejected") == []
+
+
+def test_a_decision_leaves_the_queue_and_is_audited(client):
+    login(client, "mo")
+    first = queue_items(client)[0]
+    response = decide(client, "reject", first[:2], note="dehumanising")
+    assert response.json["results"][0]["ok"] is True
+    assert response.json["counts"]["rejected"] == 1
+    assert first[0] not in [i for i, _, _ in queue_items(client)]
+    assert first[0] in [i for i, _, _ in queue_items(client, "?state=rejected")]
+    audit = client.get("/audit").data.decode()
+    assert "dehumanising" in audit and ">mo<" in audit
+    rows = list(csv.DictReader(io.StringIO(client.get("/audit.csv").data.decode())))
+    assert [
+        (r["moderator"], r["action"], r["previous_state"], r["new_state"], r["note"]) for r in rows
+    ] == [("mo", "reject", "held", "rejected", "dehumanising")]
+
+
+def test_two_moderators_on_one_comment_the_second_is_told(app):
+    first, second = app.test_client(), app.test_client()
+    login(first, "mo")
+    login(second, "mira")
+    target = queue_items(first)[1]
+    assert queue_items(second)[1] == target  # both saw it undecided
+    assert decide(first, "reject", target[:2]).json["results"][0]["ok"]
+    answer = decide(second, "approve", target[:2]).json["results"][0]
+    assert answer["ok"] is False
+    assert answer["message"] == "already decided by mo: now rejected"
+    assert answer["state"] == "rejected"
+    comment = second.get(f"/comments/{target[0]}").data.decode()
+    assert comment.count("<td>reject</td>") == 1 and "<td>approve</td>" not in comment
+
+
+def test_undo_restores_the_previous_state(client):
+    login(client, "mo")
+    target = queue_items(client)[0]
+    decide(client, "approve", target[:2])
+    response = client.post("/undo", json={}, headers={"X-CSRFToken": csrf_token(client)})
+    result = response.json["result"]
+    assert result["ok"] and result["comment_id"] == target[0] and result["state"] == "held"
+    assert 'data-id="' + target[0] in result["html"]
+    assert queue_items(client)[0][0] == target[0]
+    nothing = client.post("/undo", json={}, headers={"X-CSRFToken": csrf_token(client)}).json[
+        "result"
+    ]
+    assert nothing == {"ok": False, "message": "nothing of yours to undo"}
+
+
+def test_bulk_decision(client):
+    login(client, "mo")
+    items = queue_items(client)[:3]
+    results = decide(client, "reject", *(i[:2] for i in items)).json["results"]
+    assert [r["ok"] for r in results] == [True, True, True]
+    assert len(queue_items(client)) == 7
+
+
+def test_rescoring_never_changes_a_human_decision(client, scored_store):
+    login(client, "mo")
+    target = queue_items(client)[0]
+    decide(client, "approve", target[:2])
+    score_paths(
+        [SEEDS, DATA / "layouts", DATA / "pages"],
+        scored_store,
+        lambda: open_toxicity_scorer(scored_store.toxicity),
+    )
+    assert target[0] in [i for i, _, _ in queue_items(client, "?state=approved")]
+    store = open_store(scored_store.db_url)
+    with store.transaction() as connection:
+        assert queue_store.counts(connection)["approved"] == 1
+        assert queue_store.counts(connection)["held"] == 0
+    store.close()
+
+
+def test_comment_page_shows_thread_author_history_scores_and_trace(client):
+    login(client, "mo")
+    target = next(i for i in queue_items(client) if i[2] == "harbourwatch" and "?" not in i[0])
+    html = client.get(f"/comments/{target[0]}").data.decode()
+    assert "Other comments by harbourwatch" in html
+    assert "Every rule, and why" in html
+    assert "MATCH · insult" in html and "no · threat" in html
+    assert "toxicity.profanity" in html
+
+
+def test_the_form_fallback_works_without_the_script(client):
+    login(client, "mo")
+    target = queue_items(client)[0]
+    token = csrf_token(client)
+    response = client.post(
+        "/decisions",
+        data={"action": "escalate", "comment_id": target[0], "seen": "", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert target[0] in [i for i, _, _ in queue_items(client, "?state=escalated")]
+
+
+def test_editor_reloads_rules_and_sees_statistics(client):
+    login(client, "ed")
+    html = client.get("/rules").data.decode()
+    assert "What each rule did" in html and "<svg" in html and "toxicity.profanity" in html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    reloaded = client.post(
+        "/rules/reload", data={"csrf_token": token}, follow_redirects=True
+    ).data.decode()
+    assert "Reloaded default.yml#" in reloaded
+
+
+def test_admin_adds_an_account(client):
+    login(client, "ada")
+    page = client.get("/admin/users").data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/admin/users",
+        data={"name": "newbie", "role": "moderator", "password": "longenough", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Added newbie (moderator)." in response.data.decode()
