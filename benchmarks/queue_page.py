@@ -1,0 +1,107 @@
+"""The first queue page must stay fast as the store grows: 100,000 comments vs 1,000.
+
+    .venv/bin/python benchmarks/queue_page.py [--small 1000] [--large 100000]
+
+Builds two stores in a temporary folder through the store's own functions (articles,
+comments, scores and rule decisions for generated comments: about one in seven flagged,
+as the shipped rules flag), then times the logged-in queue page on each through Flask,
+in the same run, and prints the ratio against the 2x target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from comments import comments
+
+from moderation.records import Article, Comment, Scores, ScoreSet, stable_id, text_key
+from moderation.rules import load_rules
+from moderation.store import articles, decisions, open_store, users
+from moderation.store import comments as comment_store
+from moderation.store import queue as queue_store
+from moderation.store import scores as score_store
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 2.0
+LABELS = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack", "sexual_explicit")
+
+
+def build(path: Path, count: int) -> str:
+    """A store with `count` generated, scored and decided comments, and one moderator."""
+    url = f"sqlite:///{path}"
+    store = open_store(url)
+    rules = load_rules(ROOT / "rules" / "default.yml")
+    rng = random.Random(count)
+    now = datetime.now(UTC)
+    batch = 5000
+    texts = comments(count, seed=count)
+    with store.transaction() as connection:
+        pages = [Article(stable_id("a", i), f"page-{i}.txt", f"Article {i}") for i in range(max(1, count // 40))]
+        articles.save(connection, pages, now)
+        for start in range(0, count, batch):
+            chunk = []
+            for i in range(start, min(count, start + batch)):
+                text = next(texts)
+                comment = Comment(stable_id("c", i), pages[i % len(pages)].id, f"user{rng.randrange(count // 5 + 1)}", i, text)
+                labels = {label: rng.betavariate(0.6, 6) for label in LABELS}
+                scores = Scores(ScoreSet("vader", {"compound": rng.uniform(-1, 1)}), ScoreSet("detoxify-bench", labels))
+                chunk.append((comment, scores, rules.decide(comment, scores)))
+            comment_store.save(connection, [c for c, _, _ in chunk], now)
+            score_store.add(connection, "toxicity", "detoxify-bench", {text_key(c.text): dict(s.toxicity.labels) for c, s, _ in chunk}, now)
+            score_store.add(connection, "sentiment", "vader", {text_key(c.text): dict(s.sentiment.labels) for c, s, _ in chunk}, now)
+            decided = [(c.id, d, max(s.toxicity.labels.values())) for c, s, d in chunk]
+            decisions.record(connection, decided, "vader", "detoxify-bench", now)
+        queue_store.refresh_counts(connection)
+        users.add(connection, "bench", "moderator", "benchmark-password", now)
+    store.close()
+    return url
+
+
+def time_queue(url: str, repeats: int) -> tuple[float, int]:
+    """Median server time of the first queue page, and how many comments it lists."""
+    from webui import create_app
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "MODERATION_DB": url,
+                      "MODERATION_RULES": str(ROOT / "rules" / "default.yml"), "SECRET_KEY": "bench"})  # fmt: skip
+    client = app.test_client()
+    client.post("/login", data={"name": "bench", "password": "benchmark-password"})
+    client.get("/")  # warm: store opened, rules and templates loaded
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response = client.get("/")
+        times.append(time.perf_counter() - started)
+    assert response.status_code == 200
+    return statistics.median(times), response.data.count(b'class="item ')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        results = {}
+        for count in (args.small, args.large):
+            started = time.perf_counter()
+            url = build(Path(folder) / f"queue-{count}.db", count)
+            print(f"built a store of {count:,} comments in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            results[count] = time_queue(url, args.repeats)
+    (small, shown_small), (large, shown_large) = results[args.small], results[args.large]
+    ratio = large / small
+    print(f"queue page, {args.small:>7,} comments: {small * 1000:7.1f} ms  ({shown_small} listed)")
+    print(f"queue page, {args.large:>7,} comments: {large * 1000:7.1f} ms  ({shown_large} listed)")
+    print(f"ratio:                             {ratio:7.2f}  (target within {TARGET}x: {'met' if ratio <= TARGET else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
