@@ -197,3 +197,29 @@ def test_importing_the_package_loads_no_model():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "['sqlalchemy']"
+
+
+def test_users_add_stores_a_hashed_password(runner, db_path):
+    result = runner.invoke(
+        cli,
+        ["users", "add", "ana", "--role", "editor", "--db", str(db_path)],
+        input="s3cret-pass\ns3cret-pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("Added ana (editor).\n")
+    from moderation.store import open_store, users
+
+    store = open_store(f"sqlite:///{db_path}")
+    with store.transaction() as connection:
+        account = users.find(connection, "ana")
+        assert account["role"] == "editor" and "s3cret-pass" not in account["password_hash"]
+        assert users.authenticate(connection, "ana", "s3cret-pass") is not None
+    store.close()
+    again = runner.invoke(cli, ["users", "add", "ana", "--db", str(db_path), "--password", "x"])
+    assert again.exit_code == 1 and again.output == "Error: user 'ana' already exists\n"
+    bad = runner.invoke(
+        cli, ["users", "add", "bob", "--role", "owner", "--db", str(db_path), "--password", "x"]
+    )
+    assert (
+        bad.exit_code == 2 and "'owner' is not one of 'moderator', 'editor', 'admin'" in bad.output
+    )
