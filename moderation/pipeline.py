@@ -1,37 +1,61 @@
-"""The scoring run: inputs -> comments -> scores -> rule decisions -> the store.
+"""The scoring run: sources -> comments -> scores -> rule decisions -> the store (and --out).
 
-Everything that can fail on bad input (the rule file, every input file) is checked before
-the store is opened, so a bad run leaves the store exactly as it was; the run's writes
-then happen in one transaction.
+It runs as a stream. Comments are read in batches; each batch is scored (only texts the
+store has not yet scored with these models), decided, and written in one transaction, so
+memory stays flat whatever the archive's size and an interrupted run loses at most one
+batch. Before anything is written, the rule file and every input's format are checked and
+saved pages (small, read whole) are read, so a bad rule file or unreadable page leaves
+the store exactly as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection
 
+from moderation.errors import InputError
 from moderation.extract import extract_file, iter_input_files
+from moderation.output import Output
 from moderation.records import Comment, Decision, Page, Scores, ScoreSet, text_key
-from moderation.rules import load_rules
+from moderation.rules import RuleSet, load_rules
 from moderation.rules.context import AuthorHistory, thread_contexts
 from moderation.scoring import TextScorer
 from moderation.scoring.sentiment import VaderScorer
 from moderation.settings import Settings
+from moderation.sources import Bad, Found, SourceOptions, detect, read
+from moderation.store import Store, open_store
 from moderation.store import articles as article_store
 from moderation.store import comments as comment_store
 from moderation.store import decisions as decision_store
-from moderation.store import open_store
 from moderation.store import queue as queue_store
 from moderation.store import reviews as review_store
 from moderation.store import runs as run_store
 from moderation.store import scores as score_store
 
-Progress = Callable[[int, int], None]  # (texts scored just now, texts to score in all)
-_CHUNK = 256  # texts per scoring call: progress moves, memory stays flat
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]  # called with how many more comments were processed
+BATCH = 512  # comments per transaction: memory stays flat, a kill loses at most this many
+KEEP_FLAGGED = 200  # flagged comments kept for the report; the store has them all
+SHOW_BAD = 20  # bad records reported one by one; the rest are counted
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to read the inputs and where the results go besides the store."""
+
+    sources: SourceOptions = field(default_factory=SourceOptions)
+    out: Path | None = None
+    out_format: str | None = None  # jsonl | csv; from the --out file's suffix if not given
+    strict: bool = False  # a bad record stops the run instead of being skipped
+    batch: int = BATCH
+    keep_results: bool = False  # keep every comment's result in the report (small inputs)
 
 
 @dataclass
@@ -41,28 +65,49 @@ class Scored:
     comment: Comment
     scores: Scores
     decision: Decision
+    title: str = ""  # of its article
+
+
+@dataclass
+class FileSummary:
+    """What one input gave."""
+
+    path: str
+    format: str
+    comments: int = 0
+    bad: int = 0
+    layout: str | None = None
 
 
 @dataclass
 class RunReport:
-    """What a run found and decided, for the CLI to show."""
+    """What a run read, scored and decided, for the CLI to show."""
 
-    pages: list[Page]
-    results: list[Scored]
     ruleset: str
+    files: list[FileSummary] = field(default_factory=list)
     sentiment_model: str | None = None
     toxicity_model: str | None = None
+    comments: int = 0
     new_comments: int = 0
     scored_texts: int = 0  # texts sent to the models (the rest came from the store)
+    resumed: int = 0  # records skipped because an interrupted run had written them
+    flagged_total: int = 0
+    top_flagged: list[Scored] = field(default_factory=list)
+    results: list[Scored] = field(default_factory=list)  # only with keep_results
+    rule_counts: Counter = field(default_factory=Counter)  # rule id -> comments matched
+    statuses: Counter = field(default_factory=Counter)  # visible / deleted / spam
+    top_scores: list[int] = field(
+        default_factory=lambda: [0] * 10
+    )  # highest toxicity label, by tenth
+    bad: list[Bad] = field(default_factory=list)
+    bad_total: int = 0
+    windowed_texts: int = 0  # texts longer than the model's window, scored in windows
     unavailable: dict[str, list[str]] = field(default_factory=dict)  # rule -> scores not produced
 
     @property
     def flagged(self) -> list[Scored]:
-        """Comments the rules held, flagged or rejected, highest precedence first."""
-        hits = [
-            r for r in self.results if r.decision.action and r.decision.action.value != "approve"
-        ]
-        return sorted(hits, key=lambda r: -r.decision.matches[0].priority)
+        """Flagged comments kept for the report, highest precedence first."""
+        return sorted(self.top_flagged, key=lambda r: -r.decision.matches[0].priority)
 
 
 def score_paths(
@@ -70,48 +115,177 @@ def score_paths(
     settings: Settings,
     open_toxicity: Callable[[], TextScorer],
     progress: Progress | None = None,
+    options: RunOptions | None = None,
 ) -> RunReport:
-    """Extract, score, decide and store everything under `paths`.
-
-    `open_toxicity` loads the toxicity model; it is called only if there is text to score.
-    """
+    """Read, score, decide and store every comment under `paths` (and write --out)."""
+    options = options or RunOptions()
     started = datetime.now(UTC)
     rules = load_rules(settings.rules)
-    pages = [extract_file(path) for path in iter_input_files(paths)]
-    comments = [c for page in pages for c in page.comments]
-    report = RunReport(pages=pages, results=[], ruleset=rules.name)
+    inputs = [(path, detect(path, options.sources.format)) for path in iter_input_files(paths)]
+    pages = {path: extract_file(path) for path, kind in inputs if kind == "page"}
+    report = RunReport(ruleset=rules.name)
+    output = (
+        Output.open(options.out, options.out_format, [str(p) for p, _ in inputs])
+        if options.out
+        else None
+    )
     store = open_store(settings.db_url)
     try:
-        texts = _ScoredTexts()
-        if comments:
-            sentiment, toxicity = VaderScorer(), open_toxicity()
-            report.sentiment_model, report.toxicity_model = sentiment.model_id, toxicity.model_id
-            with store.transaction() as connection:
-                stored = comment_store.existing_ids(connection, [c.id for c in comments])
-                texts.load(connection, comments, (sentiment, toxicity))
-                history = AuthorHistory(
-                    review_store.rejections_by_author(connection),
-                    comment_store.first_ids_by_author(connection),
-                )
-            texts.score_missing((sentiment, toxicity), progress)
-            report.new_comments = len(comments) - len(stored)
-            report.scored_texts = texts.scored
-            report.unavailable = rules.unavailable(texts.produced(sentiment, toxicity))
-            articles = {page.article.id: page.article for page in pages}
-            contexts = thread_contexts(comments, articles, history)
-            for comment in comments:
-                scores = texts.scores_of(comment, sentiment.model_id, toxicity.model_id)
-                decision = rules.decide(comment, scores, contexts[comment.id])
-                report.results.append(Scored(comment, scores, decision))
+        run = _Run(rules, store, open_toxicity, report, options)
+        for path, kind in inputs:
+            summary = FileSummary(
+                str(path), kind, layout=pages[path].layout if kind == "page" else None
+            )
+            report.files.append(summary)
+            skip = output.done(str(path)) if output else 0
+            report.resumed += skip
+            records = _page_records(pages[path]) if kind == "page" else read(path, options.sources)
+            for batch, consumed in _batches(records, skip, options, summary, report):
+                results = run.process(batch)
+                if output:
+                    output.write(results)
+                    output.checkpoint(str(path), consumed)
+                if progress:
+                    progress(len(batch))
         with store.transaction() as connection:
-            _save(connection, report, texts, started)
+            # Pages without comments are recorded too: the article was read.
+            article_store.save(connection, [page.article for page in pages.values()], datetime.now(UTC))
+            queue_store.refresh_counts(connection)
+            _record_run(connection, report, started, [str(p) for p, _ in inputs])
+        if output:
+            output.finish()
     finally:
         store.close()
+        if output:
+            output.close()
+    if report.bad_total > len(report.bad):
+        logger.warning("%d more bad records skipped", report.bad_total - len(report.bad))
     return report
 
 
+def _batches(
+    records: Iterable[Found | Bad],
+    skip: int,
+    options: RunOptions,
+    summary: FileSummary,
+    report: RunReport,
+) -> Iterator[tuple[list[Found], int]]:
+    """Batches of comments, and how many records of the file were consumed after each."""
+    batch: list[Found] = []
+    consumed = 0
+    for record in records:
+        consumed += 1
+        if consumed <= skip:
+            continue
+        if isinstance(record, Bad):
+            if options.strict:
+                raise InputError(record.path, record.message, record.line)
+            summary.bad += 1
+            report.bad_total += 1
+            if len(report.bad) < SHOW_BAD:
+                report.bad.append(record)
+                logger.warning("skipped %s", record)
+            continue
+        summary.comments += 1
+        batch.append(record)
+        if len(batch) >= options.batch:
+            yield batch, consumed
+            batch = []
+    if batch or consumed > skip:
+        yield batch, consumed
+
+
+def _page_records(page: Page) -> list[Found]:
+    return [
+        Found(page.article, c, f"{page.article.source}:comment {c.position}") for c in page.comments
+    ]
+
+
+class _Run:
+    """One run's rules, store, scorers (loaded at the first text) and author history."""
+
+    def __init__(
+        self, rules: RuleSet, store: Store, open_toxicity, report: RunReport, options: RunOptions
+    ) -> None:
+        self.rules, self.store, self.report, self.options = rules, store, report, options
+        self._open_toxicity = open_toxicity
+        self.scorers: tuple[TextScorer, TextScorer] | None = None
+        with store.transaction() as connection:
+            self.first_ids = comment_store.first_ids_by_author(connection)
+            self.history = AuthorHistory(
+                review_store.rejections_by_author(connection), self.first_ids
+            )
+        self.produced: set[str] = set()
+
+    def process(self, batch: list[Found]) -> list[Scored]:
+        """Score, decide and store one batch; returns its results."""
+        if not batch:
+            return []
+        if self.scorers is None:
+            self.scorers = (VaderScorer(), self._open_toxicity())
+            self.report.sentiment_model, self.report.toxicity_model = (
+                s.model_id for s in self.scorers
+            )
+        comments = [found.comment for found in batch]
+        articles = {found.article.id: found.article for found in batch}
+        texts = _ScoredTexts()
+        with self.store.transaction() as connection:
+            stored = comment_store.existing_ids(connection, [c.id for c in comments])
+            texts.load(connection, comments, self.scorers)
+            parents = comment_store.lookup(
+                connection,
+                {c.parent_id for c in comments if c.parent_id} - {c.id for c in comments},
+            )
+        texts.score_missing(self.scorers)
+        _set_depths(comments, parents)
+        contexts = thread_contexts(comments, articles, self.history, known=parents)
+        for comment in comments:
+            self.first_ids.setdefault(comment.author, comment.id)
+        results = [self._decide(found, texts, contexts[found.comment.id]) for found in batch]
+        with self.store.transaction() as connection:
+            _save(connection, list(articles.values()), results, texts, self.scorers)
+        self._tally(results, stored, texts)
+        return results
+
+    def _decide(self, found: Found, texts: _ScoredTexts, context) -> Scored:
+        sentiment, toxicity = self.scorers
+        scores = texts.scores_of(found.comment, sentiment.model_id, toxicity.model_id)
+        decision = self.rules.decide(found.comment, scores, context)
+        return Scored(found.comment, scores, decision, found.article.title)
+
+    def _tally(self, results: list[Scored], stored: set[str], texts: _ScoredTexts) -> None:
+        report = self.report
+        report.comments += len(results)
+        report.new_comments += sum(r.comment.id not in stored for r in results)
+        report.scored_texts += texts.scored
+        report.windowed_texts = getattr(self.scorers[1], "windowed_texts", 0)
+        self.produced |= texts.produced(*self.scorers)
+        report.unavailable = self.rules.unavailable(self.produced)
+        for result in results:
+            report.statuses[result.comment.status] += 1
+            report.rule_counts.update(result.decision.rule_ids)
+            top = max(result.scores.toxicity.labels.values(), default=0.0)
+            report.top_scores[min(9, max(0, int(top * 10)))] += 1
+            if result.decision.action is not None and result.decision.action.value != "approve":
+                report.flagged_total += 1
+                if len(report.top_flagged) < KEEP_FLAGGED:
+                    report.top_flagged.append(result)
+        if self.options.keep_results:
+            report.results.extend(results)
+
+
+def _set_depths(comments: list[Comment], parents: dict[str, Comment]) -> None:
+    """Depths for comments whose source gives parents but not depths (archives)."""
+    known = dict(parents)
+    for comment in comments:
+        parent = known.get(comment.parent_id) if comment.parent_id else None
+        if parent is not None and comment.depth == 0:
+            comment.depth = parent.depth + 1
+        known[comment.id] = comment
+
+
 class _ScoredTexts:
-    """Labels by model and text key: those already stored, and those this run computed."""
+    """Labels by model and text key: those already stored, and those this batch computed."""
 
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}
@@ -120,7 +294,7 @@ class _ScoredTexts:
 
     @property
     def scored(self) -> int:
-        """How many distinct texts went through a model in this run."""
+        """How many distinct texts went through a model."""
         return len(set().union(*self.fresh.values())) if self.fresh else 0
 
     def load(
@@ -134,20 +308,13 @@ class _ScoredTexts:
             )
             self.fresh[scorer.model_id] = {}
 
-    def score_missing(self, scorers: Sequence[TextScorer], progress: Progress | None) -> None:
-        """Run each model on the texts it has not scored yet, a chunk at a time."""
-        todo = [k for k in self.texts if any(k not in self.labels[s.model_id] for s in scorers)]
-        for start in range(0, len(todo), _CHUNK):
-            chunk = todo[start : start + _CHUNK]
-            for scorer in scorers:
-                missing = [k for k in chunk if k not in self.labels[scorer.model_id]]
-                new = dict(
-                    zip(missing, scorer.score([self.texts[k] for k in missing]), strict=True)
-                )
-                self.labels[scorer.model_id].update(new)
-                self.fresh[scorer.model_id].update(new)
-            if progress:
-                progress(len(chunk), len(todo))
+    def score_missing(self, scorers: Sequence[TextScorer]) -> None:
+        """Run each model on the texts it has not scored yet."""
+        for scorer in scorers:
+            missing = [k for k in self.texts if k not in self.labels[scorer.model_id]]
+            new = dict(zip(missing, scorer.score([self.texts[k] for k in missing]), strict=True))
+            self.labels[scorer.model_id].update(new)
+            self.fresh[scorer.model_id].update(new)
 
     def produced(self, sentiment: TextScorer, toxicity: TextScorer) -> set[str]:
         """Score names, as rules spell them, that the models gave for at least one text."""
@@ -169,30 +336,25 @@ class _ScoredTexts:
 
 
 def _save(
-    connection: Connection, report: RunReport, texts: _ScoredTexts, started: datetime
+    connection: Connection, articles, results: list[Scored], texts: _ScoredTexts, scorers
 ) -> None:
     now = datetime.now(UTC)
-    article_store.save(connection, [p.article for p in report.pages], now)
-    comment_store.save(connection, [r.comment for r in report.results], now)
-    for kind, model in (("sentiment", report.sentiment_model), ("toxicity", report.toxicity_model)):
-        if model:
-            score_store.add(connection, kind, model, texts.fresh[model], now)
+    article_store.save(connection, articles, now)
+    comment_store.save(connection, [r.comment for r in results], now)
+    for kind, scorer in zip(("sentiment", "toxicity"), scorers, strict=True):
+        score_store.add(connection, kind, scorer.model_id, texts.fresh[scorer.model_id], now)
     decided = [
         (r.comment.id, r.decision, max(r.scores.toxicity.labels.values(), default=None))
-        for r in report.results
+        for r in results
     ]
-    decision_store.record(
-        connection, decided, report.sentiment_model or "", report.toxicity_model or "", now
-    )
-    queue_store.refresh_counts(connection)
+    decision_store.record(connection, decided, scorers[0].model_id, scorers[1].model_id, now)
+
+
+def _record_run(
+    connection: Connection, report: RunReport, started: datetime, inputs: list[str]
+) -> None:
     run_store.add(
-        connection,
-        started,
-        now,
-        inputs=sorted({p.article.source for p in report.pages}),
-        comments=len(report.results),
-        flagged=len(report.flagged),
-        ruleset=report.ruleset,
-        sentiment_model=report.sentiment_model,
-        toxicity_model=report.toxicity_model,
-    )
+        connection, started, datetime.now(UTC), inputs=inputs, comments=report.comments,
+        flagged=report.flagged_total, ruleset=report.ruleset,
+        sentiment_model=report.sentiment_model, toxicity_model=report.toxicity_model,
+    )  # fmt: skip

@@ -30,7 +30,7 @@ def test_score_the_seeds_reports_articles_comments_and_flags(runner, db_path):
     )
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "Read 5 article(s): 4 comment(s) (4 new)" in out
+    assert "Read 5 file(s): 4 comment(s) (4 new)" in out
     assert "004_ab45d655f29e8aa9.txt: 4 comment(s), xenforo layout" in out
     assert "4 other file(s): no comment thread" in out
     assert "2 of 4 comment(s) flagged:" in out

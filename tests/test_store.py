@@ -8,14 +8,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from moderation.errors import StoreError
-from moderation.pipeline import score_paths
+from moderation.pipeline import RunOptions, score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
 from moderation.store import open_store, queue, reviews
 from moderation.store.schema import articles, comments, rule_decisions, runs, scores
 
 
 def run(settings):
-    return score_paths([SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity))
+    options = RunOptions(keep_results=True)
+    return score_paths([SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity), None, options)
 
 
 def counts(settings) -> dict[str, int]:
@@ -121,20 +122,7 @@ def test_reading_a_store_that_does_not_exist(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
-def test_progress_counts_texts_to_score_and_stays_quiet_when_all_are_stored(settings):
+def test_progress_counts_comments_as_they_are_done(settings):
     calls = []
-    score_paths(
-        [SEEDS],
-        settings,
-        lambda: open_toxicity_scorer(settings.toxicity),
-        lambda n, total: calls.append((n, total)),
-    )
-    assert calls == [(4, 4)]
-    calls.clear()
-    score_paths(
-        [SEEDS],
-        settings,
-        lambda: open_toxicity_scorer(settings.toxicity),
-        lambda n, total: calls.append((n, total)),
-    )
-    assert calls == []
+    score_paths([SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity), calls.append)
+    assert sum(calls) == 4

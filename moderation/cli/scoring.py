@@ -37,6 +37,32 @@ def extract(paths: tuple[Path, ...]) -> None:
 @store_option
 @scoring_options
 @click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Also write one row per comment here (.jsonl or .csv); an interrupted run resumes.",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["jsonl", "csv"]),
+    help="Format of --out [default: from its suffix].",
+)
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["jsonl", "csv", "disqus", "wxr", "commento", "page"]),
+    help="Input format [default: detected per file].",
+)
+@click.option(
+    "--map",
+    "mapping",
+    metavar="OURS=THEIRS,...",
+    help="Field mapping for JSON Lines and CSV, e.g. text=body,author=user,parent=parent_id.",
+)
+@click.option(
+    "--preset", type=click.Choice(["reddit", "hackernews"]), help="Field mapping of a known export."
+)
+@click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -44,31 +70,56 @@ def extract(paths: tuple[Path, ...]) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def score(
-    paths: tuple[Path, ...], as_json: bool, quiet: bool, config_file: Path | None, **options: Any
-) -> None:
-    """Extract, score and apply the rules to comments, store them, report what was flagged.
+    paths: tuple[Path, ...], out: Path | None, output_format: str | None, input_format: str | None,
+    mapping: str | None, preset: str | None, strict: bool, as_json: bool, quiet: bool,
+    config_file: Path | None, **options: Any,
+) -> None:  # fmt: skip
+    """Read comments (pages or archive exports), score them, apply the rules, store them.
 
-    Running it again on the same input adds nothing twice. Example:
+    Formats are detected per file: saved pages, JSON Lines, CSV, Disqus XML, WordPress WXR,
+    Commento JSON, each optionally .gz, .bz2, .xz or .zst; folders are walked. Running it
+    again adds nothing twice and scores nothing twice. Examples:
 
         moderation score seeds/ --db moderation.db --rules rules/default.yml
+
+        moderation score RC_2015-12.zst --preset reddit --out scored.jsonl
     """
-    from moderation.pipeline import score_paths
+    from moderation.pipeline import RunOptions, score_paths
     from moderation.scoring.toxicity import open_toxicity_scorer
     from moderation.settings import load_settings
+    from moderation.sources import SourceOptions
 
     settings = load_settings(config_file, **options)
+    run = RunOptions(
+        sources=SourceOptions(input_format, _mapping(mapping), preset),
+        out=out, out_format=output_format, strict=strict,
+    )  # fmt: skip
     with _progress(quiet) as advance:
         report = score_paths(
-            paths, settings, lambda: open_toxicity_scorer(settings.toxicity), advance
+            paths, settings, lambda: open_toxicity_scorer(settings.toxicity), advance, run
         )
-    titles = {page.article.id: page.article.title for page in report.pages}
-    items = [_scored_item(r, titles[r.comment.article_id]) for r in report.flagged]
+    items = [_scored_item(r) for r in report.flagged]
     if as_json:
         for item in items:
             click.echo(json.dumps(item, ensure_ascii=False))
         return
     click.echo(_run_summary(report))
-    _echo_flags(items, total=len(report.results))
+    _echo_flags(items[:SHOW_FLAGGED], total=report.comments, flagged=report.flagged_total)
+
+
+def _mapping(text: str | None) -> dict[str, str]:
+    from moderation.sources.tabular import FIELDS
+
+    pairs = {}
+    for part in filter(None, (text or "").split(",")):
+        ours, _, theirs = part.partition("=")
+        if ours.strip() not in FIELDS or not theirs.strip():
+            raise click.BadParameter(
+                f"'{part}': expected FIELD=COLUMN with FIELD one of {', '.join(FIELDS)}",
+                param_hint="--map",
+            )
+        pairs[ours.strip()] = theirs.strip()
+    return pairs
 
 
 @cli.command()
@@ -103,14 +154,17 @@ def flags(db: str | None, config_file: Path | None, limit: int | None, as_json: 
         _echo_flags(items, total=total)
 
 
+SHOW_FLAGGED = 50  # in the report; `moderation flags` lists them all
+
+
 class _progress:
-    """A tqdm bar on stderr counting scored texts; silent with --quiet."""
+    """A tqdm bar on stderr counting comments (with their rate); silent with --quiet."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet, self.bar = quiet, None
 
-    def __enter__(self) -> Callable[[int, int], None]:
-        def advance(n: int, total: int) -> None:
+    def __enter__(self) -> Callable[[int], None]:
+        def advance(n: int) -> None:
             if self.quiet:
                 return
             if self.bar is None:
@@ -118,8 +172,7 @@ class _progress:
 
                 self.bar = tqdm(
                     desc="scoring",
-                    total=total,
-                    unit=" texts",
+                    unit=" comments",
                     leave=False,
                     file=click.get_text_stream("stderr"),
                 )
@@ -132,11 +185,11 @@ class _progress:
             self.bar.close()
 
 
-def _scored_item(result: Any, title: str) -> dict:
+def _scored_item(result: Any) -> dict:
     comment, decision, scores = result.comment, result.decision, result.scores
     return {
         "id": comment.id, "action": decision.action.value, "author": comment.author,
-        "article": title, "position": comment.position, "text": comment.text,
+        "article": result.title, "position": comment.position, "text": comment.text,
         "quote": comment.quote, "rules": [asdict(m) for m in decision.matches],
         "sentiment": dict(scores.sentiment.labels), "toxicity": dict(scores.toxicity.labels),
         "toxicity_model": scores.toxicity.model,
@@ -153,22 +206,41 @@ def _stored_item(row: dict) -> dict:
 
 
 def _run_summary(report: Any) -> str:
-    with_comments = [p for p in report.pages if p.comments]
+    with_comments = [f for f in report.files if f.comments or f.bad]
     lines = [
-        f"Read {len(report.pages)} article(s): {len(report.results)} comment(s) "
-        f"({report.new_comments} new), {report.scored_texts} text(s) scored now, the rest from the store."
+        f"Read {len(report.files)} file(s): {report.comments} comment(s) ({report.new_comments} new), "
+        f"{report.scored_texts} text(s) scored now, the rest from the store."
     ]
-    lines += [
-        f"  {p.article.source}: {len(p.comments)} comment(s), {p.layout} layout"
-        for p in with_comments
-    ]
-    if len(with_comments) < len(report.pages):
-        lines.append(f"  {len(report.pages) - len(with_comments)} other file(s): no comment thread")
-    if report.results:
+    for f in with_comments:
+        kind = f"{f.layout} layout" if f.format == "page" else f.format
+        bad = f", {f.bad} bad record(s) skipped" if f.bad else ""
+        lines.append(f"  {f.path}: {f.comments} comment(s), {kind}{bad}")
+    if len(with_comments) < len(report.files):
+        lines.append(f"  {len(report.files) - len(with_comments)} other file(s): no comment thread")
+    if report.resumed:
+        lines.append(
+            f"Resumed: {report.resumed} record(s) were already written by an interrupted run."
+        )
+    if report.comments:
         lines.append(
             f"Models: {report.sentiment_model} (sentiment), {report.toxicity_model} (toxicity)"
         )
     lines.append(f"Rules: {report.ruleset}")
+    if set(report.statuses) - {"visible"}:
+        lines.append("Statuses: " + ", ".join(f"{n} {s}" for s, n in report.statuses.most_common()))
+    if report.rule_counts:
+        lines.append(
+            "Matches by rule: " + ", ".join(f"{r} {n}" for r, n in report.rule_counts.most_common())
+        )
+    if report.comments:
+        spread = " ".join(f"{i / 10:.1f}:{n}" for i, n in enumerate(report.top_scores) if n)
+        lines.append(f"Highest toxicity score per comment (from: count): {spread}")
+    if report.windowed_texts:
+        lines.append(f"Long comments scored in overlapping windows: {report.windowed_texts}")
+    if report.bad_total:
+        lines.append(
+            f"Bad records skipped: {report.bad_total} (see the warnings above; --strict stops at the first)"
+        )
     if report.unavailable:
         lines.append(
             "Scores these rules read that the toxicity model does not give (those parts cannot match):"
@@ -177,8 +249,11 @@ def _run_summary(report: Any) -> str:
     return "\n".join(lines)
 
 
-def _echo_flags(items: list[dict], total: int) -> None:
-    click.echo(f"\n{len(items)} of {total} comment(s) flagged" + (":" if items else "."))
+def _echo_flags(items: list[dict], total: int, flagged: int | None = None) -> None:
+    flagged = len(items) if flagged is None else flagged
+    click.echo(f"\n{flagged} of {total} comment(s) flagged" + (":" if items else "."))
+    if flagged > len(items):
+        click.echo(f"(the first {len(items)} by priority; `moderation flags` lists them all)")
     for item in items:
         text = " ".join(item["text"].split())
         click.echo(

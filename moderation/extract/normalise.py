@@ -32,3 +32,8 @@ def normalise_body(lines: list[str]) -> str:
 def fold(text: str) -> str:
     """Case- and space-insensitive form, for deciding whether two texts are the same words."""
     return " ".join(text.casefold().split())
+
+
+def normalise_text(text: str) -> str:
+    """A comment body from an archive: Unicode repaired and spaces tidied, as for pages."""
+    return normalise_body(normalise_page(text).split("\n"))

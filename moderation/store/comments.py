@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
-from moderation.records import Comment, text_key
+from moderation.records import Comment, ReplyBasis, text_key
 from moderation.store.db import upsert
 from moderation.store.schema import articles, comments, review_states, rule_decisions
 
@@ -110,3 +110,21 @@ def by_author(
         .limit(limit)
     )
     return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def lookup(connection: Connection, ids: set[str]) -> dict[str, Comment]:
+    """Stored comments by id (parents of a batch that came in earlier batches)."""
+    found: dict[str, Comment] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 500):
+        rows = connection.execute(
+            select(comments).where(comments.c.id.in_(wanted[start : start + 500]))
+        )
+        for row in rows:
+            found[row.id] = Comment(
+                id=row.id, article_id=row.article_id, author=row.author, position=row.position,
+                text=row.text, quote=row.quote, quote_author=row.quote_author, parent_id=row.parent_id,
+                reply_basis=ReplyBasis(row.reply_basis) if row.reply_basis else None, posted=row.posted,
+                depth=row.depth, status=row.status,
+            )  # fmt: skip
+    return found

@@ -1,0 +1,52 @@
+"""Archive sources: every export format newsrooms have, read as a stream of comments.
+
+Each reader yields `Found` (an article and a comment, with where it came from) or `Bad`
+(a record that could not be read, with file and line), never loading a whole archive.
+`read(path, options)` picks the reader from the file's name and first bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from moderation.errors import InputError
+from moderation.sources.base import Bad, Found, SourceOptions, sniff
+
+__all__ = ["FORMATS", "Bad", "Found", "SourceOptions", "detect", "read"]
+
+FORMATS = ("jsonl", "csv", "disqus", "wxr", "commento", "page")
+
+
+def detect(path: Path, forced: str | None = None) -> str:
+    """The format of a file: forced, or from its name and first bytes."""
+    if forced:
+        return forced
+    name = path.name.lower()
+    for suffix in (".gz", ".bz2", ".xz", ".zst"):
+        name = name.removesuffix(suffix)
+    head = sniff(path)
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith(".json"):
+        return "commento" if b'"commenters"' in head or b'"commentHex"' in head else "jsonl"
+    if name.endswith((".xml", ".wxr")) or head.lstrip().startswith(b"<?xml"):
+        if b"disqus.com" in head or b"<disqus" in head:
+            return "disqus"
+        if b"wordpress.org/export" in head:
+            return "wxr"
+        raise InputError(path, "XML, but neither a Disqus nor a WordPress (WXR) export")
+    return "page"
+
+
+def read(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
+    """Every comment in the file, in order, or a `Bad` for each record that cannot be read."""
+    from moderation.sources import commento, pages, tabular, xml_exports
+
+    readers = {
+        "jsonl": tabular.read_jsonl, "csv": tabular.read_csv, "disqus": xml_exports.read_disqus,
+        "wxr": xml_exports.read_wxr, "commento": commento.read, "page": pages.read,
+    }  # fmt: skip
+    return readers[detect(path, options.format)](path, options)
