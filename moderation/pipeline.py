@@ -149,7 +149,9 @@ def score_paths(
                     progress(len(batch))
         with store.transaction() as connection:
             # Pages without comments are recorded too: the article was read.
-            article_store.save(connection, [page.article for page in pages.values()], datetime.now(UTC))
+            article_store.save(
+                connection, [page.article for page in pages.values()], datetime.now(UTC)
+            )
             queue_store.refresh_counts(connection)
             _record_run(connection, report, started, [str(p) for p, _ in inputs])
         if output:

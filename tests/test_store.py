@@ -16,7 +16,9 @@ from moderation.store.schema import articles, comments, rule_decisions, runs, sc
 
 def run(settings):
     options = RunOptions(keep_results=True)
-    return score_paths([SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity), None, options)
+    return score_paths(
+        [SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity), None, options
+    )
 
 
 def counts(settings) -> dict[str, int]:

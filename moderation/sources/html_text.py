@@ -11,7 +11,7 @@ from lxml import etree
 
 from moderation.extract.normalise import normalise_text
 
-_BREAKS = {"p", "br", "div", "li", "pre"}
+_BLOCKS = {"p", "div", "li", "pre"}
 
 
 def html_to_text(markup: str) -> tuple[str, str | None]:
@@ -33,6 +33,8 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
 
 def _text(element) -> str:
     for node in element.iter():
-        if node.tag in _BREAKS:
+        if node.tag in _BLOCKS:  # a paragraph starts on a new line (HN writes bare <p>)
+            node.text = "\n" + (node.text or "")
+        elif node.tag == "br":
             node.tail = "\n" + (node.tail or "")
     return element.text_content()

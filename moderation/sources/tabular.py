@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +30,17 @@ PRESETS: dict[str, dict[str, str]] = {
 DEFAULT_MAPPING = {name: name for name in FIELDS}
 
 
+def _recognise(record: dict, options: SourceOptions) -> SourceOptions:
+    """Options with the preset a record's fields give away, when none was chosen."""
+    if options.preset or options.mapping:
+        return options
+    if {"body", "link_id", "parent_id"} <= record.keys():
+        return replace(options, preset="reddit")
+    if {"by", "parent"} <= record.keys() or record.get("type") == "comment":
+        return replace(options, preset="hackernews")
+    return options
+
+
 def mapping_for(options: SourceOptions) -> dict[str, str]:
     """Our field -> the export's field: defaults, then the preset, then --map."""
     mapping = dict(DEFAULT_MAPPING)
@@ -39,8 +51,11 @@ def mapping_for(options: SourceOptions) -> dict[str, str]:
 
 
 def read_jsonl(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
-    """One JSON object per line; a broken line is reported and skipped."""
-    mapping = mapping_for(options)
+    """One JSON object per line; a broken line is reported and skipped.
+
+    Without a preset or mapping, a Reddit or Hacker News dump is recognised by its fields.
+    """
+    mapping = None
     for number, raw in lines(path):
         if not raw.strip():
             continue
@@ -51,11 +66,14 @@ def read_jsonl(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
         try:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield Bad(str(path), number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            yield Bad(str(path), number, f"not valid JSON: {exc.msg} (column {exc.colno})")
             continue
         if not isinstance(record, dict):
             yield Bad(str(path), number, "not a JSON object")
             continue
+        if mapping is None:
+            options = _recognise(record, options)
+            mapping = mapping_for(options)
         yield to_found(path, number, record, mapping, options)
 
 
