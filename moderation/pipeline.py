@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -311,12 +312,22 @@ class _ScoredTexts:
             self.fresh[scorer.model_id] = {}
 
     def score_missing(self, scorers: Sequence[TextScorer]) -> None:
-        """Run each model on the texts it has not scored yet."""
-        for scorer in scorers:
-            missing = [k for k in self.texts if k not in self.labels[scorer.model_id]]
-            new = dict(zip(missing, scorer.score([self.texts[k] for k in missing]), strict=True))
-            self.labels[scorer.model_id].update(new)
-            self.fresh[scorer.model_id].update(new)
+        """Run each model on the texts it has not scored yet, sentiment beside toxicity.
+
+        PyTorch releases the GIL while it multiplies, so VADER (pure Python) in a second
+        thread costs almost nothing on top of the toxicity model's time.
+        """
+        sentiment, toxicity = scorers
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            beside = pool.submit(self._score_with, sentiment)
+            self._score_with(toxicity)
+            beside.result()
+
+    def _score_with(self, scorer: TextScorer) -> None:
+        missing = [k for k in self.texts if k not in self.labels[scorer.model_id]]
+        new = dict(zip(missing, scorer.score([self.texts[k] for k in missing]), strict=True))
+        self.labels[scorer.model_id].update(new)
+        self.fresh[scorer.model_id].update(new)
 
     def produced(self, sentiment: TextScorer, toxicity: TextScorer) -> set[str]:
         """Score names, as rules spell them, that the models gave for at least one text."""

@@ -28,8 +28,9 @@ class ToxicitySettings:
     checkpoint: Path | None = None
     config_dir: Path | None = None
     fallback: bool = True
-    batch_tokens: int = 8192
+    batch_tokens: int = 1024  # padded tokens per batch: small batches suit CPU caches
     threads: int = 0
+    precision: str = "fp32"  # fp32, or bf16 / int8 where they stay within FAITHFUL_BOUND
 
 
 @dataclass(frozen=True)

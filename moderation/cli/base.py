@@ -102,6 +102,12 @@ def scoring_options(command: Callable) -> Callable:
             default=None,
             help="Score with alt-profanity-check when Detoxify weights cannot be had [default: on].",
         ),
+        click.option(
+            "--precision",
+            "toxicity_precision",
+            type=click.Choice(["fp32", "bf16", "int8"]),
+            help="Model precision on CPU; bf16 and int8 are faster and used only if faithful to fp32 [default: fp32].",
+        ),
         config_option,
     ]
     return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)

@@ -39,6 +39,23 @@ _LABEL_NAMES = {
 }
 _MAX_WINDOW = 512
 _WINDOW_OVERLAP = 128
+PRECISIONS = ("fp32", "bf16", "int8")
+# A faster precision is used only if no label moves by more than this on calibration texts.
+FAITHFUL_BOUND = 0.05
+CALIBRATION = (
+    "Thanks for the clear reporting, the passenger numbers help.",
+    "You are an idiot and everyone here knows it.",
+    "I disagree with the editorial, but it is well argued.",
+    "Typical council. Idiots, the lot of them.",
+    "Shut up, nobody asked for your stupid opinion.",
+    "The regulator extended the deadline by a month, which seems sensible.",
+    "People like you should be thrown out of this country.",
+    "What a load of garbage, the writer clearly knows nothing about phones.",
+    "I will find you and make you regret this.",
+    "Great article! I learned a lot about enterprise servers today.",
+    "This is a fucking disgrace and you are all complicit.",
+    "Could you share the source for the 5,000 users figure?",
+)
 
 
 class DetoxifyScorer:
@@ -46,6 +63,7 @@ class DetoxifyScorer:
 
     def __init__(self, detoxify: Any, model_id: str, settings: ToxicitySettings) -> None:
         self.model_id = model_id
+        self._detoxify = detoxify  # the Detoxify object itself, for comparisons with its predict()
         self._model = detoxify.model.eval()
         self._tokenizer = detoxify.tokenizer
         self._labels = [_LABEL_NAMES.get(name, name) for name in detoxify.class_names]
@@ -58,6 +76,7 @@ class DetoxifyScorer:
         )
         self._window = min(limits)
         self.windowed_texts = 0  # how many texts were too long for one window
+        self.faithfulness: float | None = None  # largest difference from fp32, for fast precisions
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Every label the model produces, for each text, in order."""
@@ -141,6 +160,8 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
     _check_device(settings.device)
     if settings.threads:
         torch.set_num_threads(settings.threads)
+    if settings.precision not in PRECISIONS:
+        raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}, not {settings.precision!r}")
     if settings.checkpoint is not None:
         detoxify = _load_local(settings)
         model_id = f"detoxify-local:{settings.checkpoint.name}#{_fingerprint(settings.checkpoint)}"
@@ -155,7 +176,41 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
             ) from None
         model_id = f"detoxify-{settings.model}@{version('detoxify')}"
     detoxify.model.to(settings.device)
-    return DetoxifyScorer(detoxify, model_id, settings)
+    scorer = DetoxifyScorer(detoxify, model_id, settings)
+    return _faster(scorer, detoxify, settings) if settings.precision != "fp32" else scorer
+
+
+def _faster(reference: DetoxifyScorer, detoxify: Any, settings: ToxicitySettings) -> DetoxifyScorer:
+    """The model in bf16 or int8 if it stays faithful to fp32 on calibration texts, else fp32."""
+    import copy
+    import warnings
+
+    import torch
+
+    expected = reference.score(CALIBRATION)
+    fast = copy.copy(detoxify)
+    if settings.precision == "bf16":
+        fast.model = copy.deepcopy(detoxify.model).to(torch.bfloat16)
+    else:
+        with warnings.catch_warnings():  # torch.ao is deprecated but is what this torch has
+            warnings.simplefilter("ignore")
+            from torch.ao.quantization import quantize_dynamic
+
+            fast.model = quantize_dynamic(copy.deepcopy(detoxify.model), {torch.nn.Linear}, dtype=torch.qint8)
+    candidate = DetoxifyScorer(fast, f"{reference.model_id}+{settings.precision}", settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = candidate.score(CALIBRATION)
+    worst = max(abs(e[label] - g[label]) for e, g in zip(expected, got, strict=True) for label in e)
+    candidate.faithfulness = reference.faithfulness = worst
+    if worst > FAITHFUL_BOUND:
+        logger.warning(
+            "%s scores differ from fp32 by up to %.3f on calibration texts (bound %.2f): scoring in fp32.",
+            settings.precision, worst, FAITHFUL_BOUND,
+        )  # fmt: skip
+        return reference
+    logger.info("%s: largest difference from fp32 on calibration texts %.4f", settings.precision, worst)
+    return candidate
 
 
 def _load_local(settings: ToxicitySettings) -> Any:
