@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from moderation.rules import RuleSet, load_rules
 from moderation.rules.context import AuthorHistory, thread_contexts
 from moderation.scoring import TextScorer
 from moderation.scoring.sentiment import VaderScorer
+from moderation.scoring.toxicity import expected_model_id
 from moderation.settings import Settings
 from moderation.sources import Bad, Found, SourceOptions, detect, read
 from moderation.store import Store, open_store
@@ -132,7 +133,9 @@ def score_paths(
     )
     store = open_store(settings.db_url)
     try:
-        run = _Run(rules, store, open_toxicity, report, options)
+        run = _Run(
+            rules, store, open_toxicity, report, options, expected_model_id(settings.toxicity)
+        )
         for path, kind in inputs:
             summary = FileSummary(
                 str(path), kind, layout=pages[path].layout if kind == "page" else None
@@ -205,14 +208,22 @@ def _page_records(page: Page) -> list[Found]:
 
 
 class _Run:
-    """One run's rules, store, scorers (loaded at the first text) and author history."""
+    """One run's rules, store, scorers (the model loads only for a text not yet scored)."""
 
     def __init__(
-        self, rules: RuleSet, store: Store, open_toxicity, report: RunReport, options: RunOptions
+        self,
+        rules: RuleSet,
+        store: Store,
+        open_toxicity,
+        report: RunReport,
+        options: RunOptions,
+        toxicity_id: str,
     ) -> None:
         self.rules, self.store, self.report, self.options = rules, store, report, options
         self._open_toxicity = open_toxicity
-        self.scorers: tuple[TextScorer, TextScorer] | None = None
+        self.sentiment = VaderScorer()  # its lexicon loads on first use
+        self.toxicity: TextScorer | None = None  # loaded only when a text is not in the cache
+        self.toxicity_id = toxicity_id
         with store.transaction() as connection:
             self.first_ids = comment_store.first_ids_by_author(connection)
             self.history = AuthorHistory(
@@ -224,35 +235,48 @@ class _Run:
         """Score, decide and store one batch; returns its results."""
         if not batch:
             return []
-        if self.scorers is None:
-            self.scorers = (VaderScorer(), self._open_toxicity())
-            self.report.sentiment_model, self.report.toxicity_model = (
-                s.model_id for s in self.scorers
-            )
         comments = [found.comment for found in batch]
         articles = {found.article.id: found.article for found in batch}
         texts = _ScoredTexts()
+        models = (self.sentiment.model_id, self.toxicity_id)
         with self.store.transaction() as connection:
             stored = comment_store.existing_ids(connection, [c.id for c in comments])
-            texts.load(connection, comments, self.scorers)
+            texts.load(connection, comments, models)
             parents = comment_store.lookup(
                 connection,
                 {c.parent_id for c in comments if c.parent_id} - {c.id for c in comments},
             )
-        texts.score_missing(self.scorers)
+            if not texts.complete() and self.toxicity is None:
+                # A text needs the model: load it now. It may fall back to another model, and
+                # then that model's cached scores are the ones to use.
+                self.toxicity = self._open_toxicity()
+                if self.toxicity.model_id != self.toxicity_id:
+                    self.toxicity_id = self.toxicity.model_id
+                    texts.load(connection, comments, (self.sentiment.model_id, self.toxicity_id))
+        if not texts.complete():
+            texts.score_missing((self.sentiment, self.toxicity))
+        self.report.sentiment_model, self.report.toxicity_model = (
+            self.sentiment.model_id,
+            self.toxicity_id,
+        )
         _set_depths(comments, parents)
         contexts = thread_contexts(comments, articles, self.history, known=parents)
         for comment in comments:
             self.first_ids.setdefault(comment.author, comment.id)
         results = [self._decide(found, texts, contexts[found.comment.id]) for found in batch]
         with self.store.transaction() as connection:
-            _save(connection, list(articles.values()), results, texts, self.scorers)
+            _save(
+                connection,
+                list(articles.values()),
+                results,
+                texts,
+                (self.sentiment.model_id, self.toxicity_id),
+            )
         self._tally(results, stored, texts)
         return results
 
     def _decide(self, found: Found, texts: _ScoredTexts, context) -> Scored:
-        sentiment, toxicity = self.scorers
-        scores = texts.scores_of(found.comment, sentiment.model_id, toxicity.model_id)
+        scores = texts.scores_of(found.comment, self.sentiment.model_id, self.toxicity_id)
         decision = self.rules.decide(found.comment, scores, context)
         return Scored(found.comment, scores, decision, found.article.title)
 
@@ -261,8 +285,8 @@ class _Run:
         report.comments += len(results)
         report.new_comments += sum(r.comment.id not in stored for r in results)
         report.scored_texts += texts.scored
-        report.windowed_texts = getattr(self.scorers[1], "windowed_texts", 0)
-        self.produced |= texts.produced(*self.scorers)
+        report.windowed_texts = getattr(self.toxicity, "windowed_texts", 0)
+        self.produced |= texts.produced(self.sentiment.model_id, self.toxicity_id)
         report.unavailable = self.rules.unavailable(self.produced)
         for result in results:
             report.statuses[result.comment.status] += 1
@@ -300,16 +324,17 @@ class _ScoredTexts:
         """How many distinct texts went through a model."""
         return len(set().union(*self.fresh.values())) if self.fresh else 0
 
-    def load(
-        self, connection: Connection, comments: list[Comment], scorers: Sequence[TextScorer]
-    ) -> None:
+    def load(self, connection: Connection, comments: list[Comment], models: Sequence[str]) -> None:
         """Collect the distinct texts (own words and quotes) and what the store knows of them."""
         self.texts = {text_key(t): t for c in comments for t in (c.text, c.quote) if t}
-        for scorer in scorers:
-            self.labels[scorer.model_id] = score_store.known(
-                connection, list(self.texts), scorer.model_id
-            )
-            self.fresh[scorer.model_id] = {}
+        self.labels, self.fresh = {}, {}
+        for model in models:
+            self.labels[model] = score_store.known(connection, list(self.texts), model)
+            self.fresh[model] = {}
+
+    def complete(self) -> bool:
+        """Whether the store already has every text scored by every model."""
+        return all(len(labels) == len(self.texts) for labels in self.labels.values())
 
     def score_missing(self, scorers: Sequence[TextScorer]) -> None:
         """Run each model on the texts it has not scored yet, sentiment beside toxicity.
@@ -329,10 +354,10 @@ class _ScoredTexts:
         self.labels[scorer.model_id].update(new)
         self.fresh[scorer.model_id].update(new)
 
-    def produced(self, sentiment: TextScorer, toxicity: TextScorer) -> set[str]:
+    def produced(self, sentiment: str, toxicity: str) -> set[str]:
         """Score names, as rules spell them, that the models gave for at least one text."""
-        names = {f"sentiment.{n}" for v in self.labels[sentiment.model_id].values() for n in v}
-        return names | {f"toxicity.{n}" for v in self.labels[toxicity.model_id].values() for n in v}
+        names = {f"sentiment.{n}" for v in self.labels[sentiment].values() for n in v}
+        return names | {f"toxicity.{n}" for v in self.labels[toxicity].values() for n in v}
 
     def scores_of(self, comment: Comment, sentiment: str, toxicity: str) -> Scores:
         """The comment's scores: its own words, and its quote apart."""
@@ -349,18 +374,22 @@ class _ScoredTexts:
 
 
 def _save(
-    connection: Connection, articles, results: list[Scored], texts: _ScoredTexts, scorers
+    connection: Connection,
+    articles,
+    results: list[Scored],
+    texts: _ScoredTexts,
+    models: tuple[str, str],
 ) -> None:
     now = datetime.now(UTC)
     article_store.save(connection, articles, now)
     comment_store.save(connection, [r.comment for r in results], now)
-    for kind, scorer in zip(("sentiment", "toxicity"), scorers, strict=True):
-        score_store.add(connection, kind, scorer.model_id, texts.fresh[scorer.model_id], now)
+    for kind, model in zip(("sentiment", "toxicity"), models, strict=True):
+        score_store.add(connection, kind, model, texts.fresh[model], now)
     decided = [
         (r.comment.id, r.decision, max(r.scores.toxicity.labels.values(), default=None))
         for r in results
     ]
-    decision_store.record(connection, decided, scorers[0].model_id, scorers[1].model_id, now)
+    decision_store.record(connection, decided, models[0], models[1], now)
 
 
 def _record_run(

@@ -182,3 +182,14 @@ def test_a_finished_run_again_rewrites_the_output_and_scores_nothing(settings, a
         first.scored_texts > 0 and again.scored_texts == 0
     )  # every text came from the score cache
     assert len(rows(out)) == 18
+
+
+def test_a_cached_run_never_loads_the_model(tiny_settings, archive):
+    score_paths([archive], tiny_settings, lambda: open_toxicity_scorer(tiny_settings.toxicity))
+
+    def must_not_load():
+        raise AssertionError("the model was loaded although every text was in the cache")
+
+    again = score_paths([archive], tiny_settings, must_not_load)
+    assert again.scored_texts == 0 and again.toxicity_model.startswith("detoxify-local:tiny.ckpt#")
+    assert again.comments == 18

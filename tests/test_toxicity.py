@@ -115,7 +115,9 @@ def test_asking_for_a_gpu_where_there_is_none_is_one_clear_error(tiny_model):
 def test_a_faster_precision_is_used_when_faithful(tiny_model, monkeypatch):
     checkpoint, config_dir = tiny_model
     monkeypatch.setattr("moderation.scoring.toxicity.FAITHFUL_BOUND", 1.0)
-    scorer = load_detoxify(ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, precision="bf16"))
+    scorer = load_detoxify(
+        ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, precision="bf16")
+    )
     assert scorer.model_id.endswith("+bf16")  # its scores are never mixed with fp32 ones
     assert 0 <= scorer.faithfulness <= 1.0
     assert set(scorer.score(["you are an idiot"])[0]) == DETOXIFY_LABELS
@@ -125,6 +127,10 @@ def test_an_unfaithful_precision_falls_back_to_fp32_and_says_so(tiny_model, monk
     checkpoint, config_dir = tiny_model
     monkeypatch.setattr("moderation.scoring.toxicity.FAITHFUL_BOUND", 0.0)
     with caplog.at_level(logging.WARNING, logger="moderation"):
-        scorer = load_detoxify(ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, precision="int8"))
+        scorer = load_detoxify(
+            ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, precision="int8")
+        )
     assert not scorer.model_id.endswith("+int8")
-    assert "int8 scores differ from fp32 by up to" in caplog.text and "scoring in fp32" in caplog.text
+    assert (
+        "int8 scores differ from fp32 by up to" in caplog.text and "scoring in fp32" in caplog.text
+    )

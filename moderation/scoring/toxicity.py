@@ -151,6 +151,15 @@ def open_toxicity_scorer(settings: ToxicitySettings) -> TextScorer:
         return scorer
 
 
+def expected_model_id(settings: ToxicitySettings) -> str:
+    """The id Detoxify's scores will carry, known without loading it (for the score cache)."""
+    if settings.checkpoint is not None and settings.checkpoint.is_file():
+        base = f"detoxify-local:{settings.checkpoint.name}#{_fingerprint(settings.checkpoint)}"
+    else:
+        base = f"detoxify-{settings.model}@{version('detoxify')}"
+    return base if settings.precision == "fp32" else f"{base}+{settings.precision}"
+
+
 def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
     """Load Detoxify once: from a local checkpoint if one is set, else by model name."""
     import torch
@@ -161,7 +170,9 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
     if settings.threads:
         torch.set_num_threads(settings.threads)
     if settings.precision not in PRECISIONS:
-        raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}, not {settings.precision!r}")
+        raise ModelError(
+            f"precision must be one of {', '.join(PRECISIONS)}, not {settings.precision!r}"
+        )
     if settings.checkpoint is not None:
         detoxify = _load_local(settings)
         model_id = f"detoxify-local:{settings.checkpoint.name}#{_fingerprint(settings.checkpoint)}"
@@ -196,7 +207,9 @@ def _faster(reference: DetoxifyScorer, detoxify: Any, settings: ToxicitySettings
             warnings.simplefilter("ignore")
             from torch.ao.quantization import quantize_dynamic
 
-            fast.model = quantize_dynamic(copy.deepcopy(detoxify.model), {torch.nn.Linear}, dtype=torch.qint8)
+            fast.model = quantize_dynamic(
+                copy.deepcopy(detoxify.model), {torch.nn.Linear}, dtype=torch.qint8
+            )
     candidate = DetoxifyScorer(fast, f"{reference.model_id}+{settings.precision}", settings)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -209,7 +222,9 @@ def _faster(reference: DetoxifyScorer, detoxify: Any, settings: ToxicitySettings
             settings.precision, worst, FAITHFUL_BOUND,
         )  # fmt: skip
         return reference
-    logger.info("%s: largest difference from fp32 on calibration texts %.4f", settings.precision, worst)
+    logger.info(
+        "%s: largest difference from fp32 on calibration texts %.4f", settings.precision, worst
+    )
     return candidate
 
 
