@@ -21,6 +21,9 @@ class Action(StrEnum):
     APPROVE = "approve"  # published, and kept out of the queue
 
 
+# Review-UI roles; each can do what the ones before it can.
+ROLES = ("moderator", "editor", "admin")
+
 # When two matched rules have the same priority, the stricter action wins.
 ACTION_SEVERITY = {Action.REJECT: 3, Action.HOLD: 2, Action.FLAG: 1, Action.APPROVE: 0}
 

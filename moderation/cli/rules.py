@@ -8,7 +8,7 @@ import click
 
 from moderation.cli.base import cli, config_option, store_option
 from moderation.errors import ModerationError, RuleFileError
-from moderation.rules.checks import MODEL_LABELS
+from moderation.settings import DETOXIFY_MODELS
 
 _FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -27,7 +27,7 @@ def rules() -> None:
 @_FILES
 @click.option(
     "--model",
-    type=click.Choice(sorted(MODEL_LABELS)),
+    type=click.Choice([*DETOXIFY_MODELS, "profanity-check"]),
     help="Also report scores this toxicity model does not produce [default: the configured model].",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from moderation.cli.base import cli, config_option, store_option
-from moderation.store.users import ROLES
+from moderation.records import ROLES
 
 
 @cli.command()

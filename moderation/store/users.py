@@ -8,9 +8,8 @@ from sqlalchemy import Connection, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from moderation.errors import ModerationError
+from moderation.records import ROLES
 from moderation.store.schema import users
-
-ROLES = ("moderator", "editor", "admin")  # each can do what the ones before it can
 
 
 def add(connection: Connection, name: str, role: str, password: str, now: datetime) -> int:
