@@ -49,7 +49,7 @@ def extract(paths: tuple[Path, ...]) -> None:
 @click.option(
     "--format",
     "input_format",
-    type=click.Choice(["jsonl", "csv", "disqus", "wxr", "commento", "page"]),
+    type=click.Choice(["jsonl", "csv", "disqus", "wxr", "commento", "html", "page"]),
     help="Input format [default: detected per file].",
 )
 @click.option(
@@ -76,8 +76,8 @@ def score(
 ) -> None:  # fmt: skip
     """Read comments (pages or archive exports), score them, apply the rules, store them.
 
-    Formats are detected per file: saved pages, JSON Lines, CSV, Disqus XML, WordPress WXR,
-    Commento JSON, each optionally .gz, .bz2, .xz or .zst; folders are walked. Running it
+    Formats are detected per file: saved pages (text or HTML), JSON Lines, CSV, Disqus XML,
+    WordPress WXR, Commento JSON, each optionally .gz, .bz2, .xz or .zst; folders are walked. Running it
     again adds nothing twice and scores nothing twice. Examples:
 
         moderation score seeds/ --db moderation.db --rules rules/default.yml

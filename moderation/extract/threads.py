@@ -119,6 +119,22 @@ def _addressed_comment(comment: Comment, earlier: list[Comment]) -> Comment | No
     return None
 
 
+def infer_replies(comments: list[Comment]) -> None:
+    """For comments whose source gives no parent: link by quoted text, then by name."""
+    for i, comment in enumerate(comments):
+        if comment.parent_id is not None:
+            continue
+        earlier = comments[:i]
+        for parent, basis in (
+            (_quoted_comment(comment, earlier), ReplyBasis.QUOTE),
+            (_addressed_comment(comment, earlier), ReplyBasis.NAME),
+        ):
+            if parent is not None:
+                comment.parent_id, comment.reply_basis = parent.id, basis
+                break
+    _set_depths(comments)
+
+
 def _set_depths(comments: list[Comment]) -> None:
     by_id = {c.id: c for c in comments}
     for comment in comments:  # parents always come earlier in the page

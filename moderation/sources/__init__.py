@@ -15,7 +15,7 @@ from moderation.sources.base import Bad, Found, SourceOptions, sniff
 
 __all__ = ["FORMATS", "Bad", "Found", "SourceOptions", "detect", "read"]
 
-FORMATS = ("jsonl", "csv", "disqus", "wxr", "commento", "page")
+FORMATS = ("jsonl", "csv", "disqus", "wxr", "commento", "html", "page")
 
 
 def detect(path: Path, forced: str | None = None) -> str:
@@ -32,6 +32,12 @@ def detect(path: Path, forced: str | None = None) -> str:
         return "csv"
     if name.endswith(".json"):
         return "commento" if b'"commenters"' in head or b'"commentHex"' in head else "jsonl"
+    if (
+        name.endswith((".html", ".htm"))
+        or head.lstrip()[:15].lower() in (b"<!doctype html>", b"<html>")
+        or head.lstrip().lower().startswith(b"<!doctype html")
+    ):
+        return "html"
     if name.endswith((".xml", ".wxr")) or head.lstrip().startswith(b"<?xml"):
         if b"disqus.com" in head or b"<disqus" in head:
             return "disqus"
@@ -43,10 +49,10 @@ def detect(path: Path, forced: str | None = None) -> str:
 
 def read(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
     """Every comment in the file, in order, or a `Bad` for each record that cannot be read."""
-    from moderation.sources import commento, pages, tabular, xml_exports
+    from moderation.sources import commento, html_pages, pages, tabular, xml_exports
 
     readers = {
         "jsonl": tabular.read_jsonl, "csv": tabular.read_csv, "disqus": xml_exports.read_disqus,
-        "wxr": xml_exports.read_wxr, "commento": commento.read, "page": pages.read,
+        "wxr": xml_exports.read_wxr, "commento": commento.read, "html": html_pages.read, "page": pages.read,
     }  # fmt: skip
     return readers[detect(path, options.format)](path, options)
