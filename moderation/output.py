@@ -1,9 +1,10 @@
 """Results to a file, one row per comment, resumable with every comment exactly once.
 
-Beside the output file a small checkpoint records, after each batch, how many records of
-each input are done and how many bytes of output belong to them. A run that is stopped
-(Ctrl-C, a kill, a crash) and started again with the same inputs cuts the output back to
-that length and goes on from there.
+Beside the output a small checkpoint records, after each batch, how many records of each
+input are done and how much output belongs to them: bytes of a JSON Lines or CSV file, or
+part files of a Parquet dataset (a folder with one part per batch, which pyarrow and pandas
+read as one table). A run that is stopped (Ctrl-C, a kill, a crash) and started again with
+the same inputs cuts the output back to that point and goes on from there.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import IO
 from moderation.errors import InputError
 from moderation.rules.loader import SCORE_NAMES
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "parquet")
 CSV_COLUMNS = [
     "id", "article_id", "article_title", "author", "parent_id", "depth", "status", "posted",
     "text", "quote", "sentiment_model", "toxicity_model", *SCORE_NAMES, "action", "rule_ids", "reasons",
@@ -44,7 +45,7 @@ class Output:
     @classmethod
     def open(cls, path: Path, kind: str | None, inputs: list[str]) -> Output:
         """Open for a run: resume an unfinished run of the same inputs, else start afresh."""
-        kind = kind or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
+        kind = kind or {".csv": "csv", ".parquet": "parquet"}.get(path.suffix.lower(), "jsonl")
         if kind not in FORMATS:
             raise InputError(path, f"output format must be one of {', '.join(FORMATS)}")
         checkpoint = _checkpoint_path(path)
@@ -53,8 +54,12 @@ class Output:
             state is not None
             and state.get("inputs") == inputs
             and not state.get("finished")
-            and path.is_file()
+            and path.exists()
         )
+        if kind == "parquet":
+            return cls(
+                path, kind, inputs, _parquet_start(path, state if resuming else None, inputs), None
+            )
         try:
             if resuming:
                 with path.open("r+b") as raw:
@@ -77,6 +82,9 @@ class Output:
 
     def write(self, results) -> None:
         """Rows for a batch of results."""
+        if self.kind == "parquet":
+            self._write_part([_flat(_row(r)) for r in results])
+            return
         for result in results:
             row = _row(result)
             if self._csv is not None:
@@ -95,16 +103,55 @@ class Output:
         self._commit()
 
     def close(self) -> None:
-        self.stream.close()
+        if self.stream is not None:
+            self.stream.close()
+
+    def _write_part(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pylist(
+            [{c: row.get(c) for c in CSV_COLUMNS} for row in rows], schema=_parquet_schema()
+        )
+        self.state["parts"] += 1
+        pq.write_table(table, self.path / f"part-{self.state['parts']:06d}.parquet")
 
     def _commit(self) -> None:
+        if self.kind == "parquet":
+            _save_state(self.path, self.state)
+            return
         self.stream.flush()
         os.fsync(self.stream.fileno())
         self.state["bytes"] = self.path.stat().st_size
-        checkpoint = _checkpoint_path(self.path)
-        temporary = checkpoint.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.state))
-        os.replace(temporary, checkpoint)
+        _save_state(self.path, self.state)
+
+
+def _save_state(path: Path, state: dict) -> None:
+    checkpoint = _checkpoint_path(path)
+    temporary = checkpoint.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state))
+    os.replace(temporary, checkpoint)
+
+
+def _parquet_start(path: Path, state: dict | None, inputs: list[str]) -> dict:
+    """A Parquet dataset folder: parts past the checkpoint removed, or all when starting afresh."""
+    if path.exists() and not path.is_dir():
+        raise InputError(path, "a Parquet output is a folder of part files; this is a file")
+    path.mkdir(parents=True, exist_ok=True)
+    keep = state["parts"] if state else 0
+    for part in path.glob("part-*.parquet"):
+        if int(part.stem.split("-")[1]) > keep:
+            part.unlink()
+    return state or {"inputs": inputs, "done": {}, "parts": 0, "finished": False}
+
+
+def _parquet_schema():
+    import pyarrow as pa
+
+    numbers = {"depth": pa.int64(), **{name: pa.float64() for name in SCORE_NAMES}}
+    return pa.schema([(c, numbers.get(c, pa.string())) for c in CSV_COLUMNS])
 
 
 def _checkpoint_path(path: Path) -> Path:

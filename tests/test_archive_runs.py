@@ -193,3 +193,24 @@ def test_a_cached_run_never_loads_the_model(tiny_settings, archive):
     again = score_paths([archive], tiny_settings, must_not_load)
     assert again.scored_texts == 0 and again.toxicity_model.startswith("detoxify-local:tiny.ckpt#")
     assert again.comments == 18
+
+
+def test_parquet_output_resumes_by_part_files(settings, archive, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "scored.parquet"
+    options = RunOptions(out=out, batch=2)
+    with pytest.raises(KeyboardInterrupt):
+        score_paths(
+            [archive],
+            settings,
+            lambda: Interrupt(open_toxicity_scorer(settings.toxicity), 4),
+            None,
+            options,
+        )
+    (out / "part-999999.parquet").write_bytes(b"a part written after the last checkpoint")
+    score_paths([archive], settings, lambda: open_toxicity_scorer(settings.toxicity), None, options)
+    table = pq.read_table(out).to_pylist()
+    assert len(table) == len({r["id"] for r in table}) == 18
+    assert {r["status"] for r in table} == {"visible", "deleted", "spam"}
+    assert any(r["action"] == "flag" and "personal-attack" in r["rule_ids"] for r in table)
