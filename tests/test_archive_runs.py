@@ -145,9 +145,8 @@ class Interrupt:
         return self.inner.score(texts)
 
 
-def test_interrupted_run_resumes_with_every_comment_exactly_once(settings, archive, tmp_path):
-    out = tmp_path / "scored.jsonl"
-    options = RunOptions(sources=SourceOptions(preset=None), out=out, batch=2)
+def interrupt_at_fourth_batch(settings, archive, options) -> None:
+    """A run stopped as Ctrl-C would stop it, while its fourth batch is being scored."""
     with pytest.raises(KeyboardInterrupt):
         score_paths(
             [archive],
@@ -156,6 +155,12 @@ def test_interrupted_run_resumes_with_every_comment_exactly_once(settings, archi
             None,
             options,
         )
+
+
+def test_interrupted_run_resumes_with_every_comment_exactly_once(settings, archive, tmp_path):
+    out = tmp_path / "scored.jsonl"
+    options = RunOptions(sources=SourceOptions(preset=None), out=out, batch=2)
+    interrupt_at_fourth_batch(settings, archive, options)
     partial = rows(out)
     assert 0 < len(partial) < 18
     with out.open("a") as stream:  # a kill mid-write leaves half a row past the checkpoint
@@ -200,14 +205,7 @@ def test_parquet_output_resumes_by_part_files(settings, archive, tmp_path):
 
     out = tmp_path / "scored.parquet"
     options = RunOptions(out=out, batch=2)
-    with pytest.raises(KeyboardInterrupt):
-        score_paths(
-            [archive],
-            settings,
-            lambda: Interrupt(open_toxicity_scorer(settings.toxicity), 4),
-            None,
-            options,
-        )
+    interrupt_at_fourth_batch(settings, archive, options)
     (out / "part-999999.parquet").write_bytes(b"a part written after the last checkpoint")
     score_paths([archive], settings, lambda: open_toxicity_scorer(settings.toxicity), None, options)
     table = pq.read_table(out).to_pylist()
