@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Connection
 
@@ -30,7 +31,7 @@ from moderation.scoring import TextScorer
 from moderation.scoring.sentiment import VaderScorer
 from moderation.scoring.toxicity import expected_model_id
 from moderation.settings import Settings
-from moderation.sources import Bad, Found, SourceOptions, detect, read
+from moderation.sources import Bad, Found, SourceOptions, detect, estimate, read
 from moderation.store import Store, open_store
 from moderation.store import articles as article_store
 from moderation.store import comments as comment_store
@@ -42,7 +43,15 @@ from moderation.store import scores as score_store
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int], None]  # called with how many more comments were processed
+
+class Progress(Protocol):
+    """Where a run reports how far it is: a total (estimated, or None), then steps."""
+
+    def start(self, total: int | None) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+
 BATCH = 512  # comments per transaction: memory stays flat, a kill loses at most this many
 KEEP_FLAGGED = 200  # flagged comments kept for the report; the store has them all
 SHOW_BAD = 20  # bad records reported one by one; the rest are counted
@@ -126,6 +135,8 @@ def score_paths(
     inputs = [(path, detect(path, options.sources.format)) for path in iter_input_files(paths)]
     pages = {path: extract_file(path) for path, kind in inputs if kind == "page"}
     report = RunReport(ruleset=rules.name)
+    if progress:
+        progress.start(_estimate_total(inputs, pages))
     output = (
         Output.open(options.out, options.out_format, [str(p) for p, _ in inputs])
         if options.out
@@ -144,13 +155,15 @@ def score_paths(
             skip = output.done(str(path)) if output else 0
             report.resumed += skip
             records = _page_records(pages[path]) if kind == "page" else read(path, options.sources)
+            counted = skip
             for batch, consumed in _batches(records, skip, options, summary, report):
                 results = run.process(batch)
                 if output:
                     output.write(results)
                     output.checkpoint(str(path), consumed)
-                if progress:
-                    progress(len(batch))
+                if progress:  # records, bad ones included: what the estimate counts
+                    progress.advance(consumed - counted)
+                    counted = consumed
         with store.transaction() as connection:
             # Pages without comments are recorded too: the article was read.
             article_store.save(
@@ -167,6 +180,14 @@ def score_paths(
     if report.bad_total > len(report.bad):
         logger.warning("%d more bad records skipped", report.bad_total - len(report.bad))
     return report
+
+
+def _estimate_total(inputs: list[tuple[Path, str]], pages: dict[Path, Page]) -> int | None:
+    counts = [
+        len(pages[path].comments) if kind == "page" else estimate(path, kind)
+        for path, kind in inputs
+    ]
+    return None if any(c is None for c in counts) else sum(counts)
 
 
 def _batches(

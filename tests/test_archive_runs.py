@@ -212,3 +212,13 @@ def test_parquet_output_resumes_by_part_files(settings, archive, tmp_path):
     assert len(table) == len({r["id"] for r in table}) == 18
     assert {r["status"] for r in table} == {"visible", "deleted", "spam"}
     assert any(r["action"] == "flag" and "personal-attack" in r["rule_ids"] for r in table)
+
+
+def test_the_run_estimates_its_total_for_the_eta(settings, archive):
+    from moderation.sources import estimate
+
+    assert estimate(archive / "reddit_comments.jsonl", "jsonl") == 10  # lines, bad ones too
+    assert estimate(archive / "disqus_export.xml", "disqus") == 4
+    assert estimate(archive / "wordpress_export.xml", "wxr") == 5  # the pingback too
+    assert estimate(EXPORTS / "comments.csv", "csv") == 9  # a multi-line field counts twice
+    assert estimate(archive / "commento_export.json", "commento") is None

@@ -124,7 +124,18 @@ def test_reading_a_store_that_does_not_exist(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
-def test_progress_counts_comments_as_they_are_done(settings):
-    calls = []
-    score_paths([SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity), calls.append)
-    assert sum(calls) == 4
+class Recorder:
+    def __init__(self) -> None:
+        self.total, self.done = None, []
+
+    def start(self, total):
+        self.total = total
+
+    def advance(self, count):
+        self.done.append(count)
+
+
+def test_progress_knows_the_total_and_counts_comments_as_they_are_done(settings):
+    progress = Recorder()
+    score_paths([SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity), progress)
+    assert progress.total == 4 and sum(progress.done) == 4

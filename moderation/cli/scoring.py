@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -158,27 +157,29 @@ SHOW_FLAGGED = 50  # in the report; `moderation flags` lists them all
 
 
 class _progress:
-    """A tqdm bar on stderr counting comments (with their rate); silent with --quiet."""
+    """A tqdm bar on stderr: comments done, their rate, and an ETA when the total is known."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet, self.bar = quiet, None
 
-    def __enter__(self) -> Callable[[int], None]:
-        def advance(n: int) -> None:
-            if self.quiet:
-                return
-            if self.bar is None:
-                from tqdm import tqdm
+    def __enter__(self) -> _progress:
+        return self
 
-                self.bar = tqdm(
-                    desc="scoring",
-                    unit=" comments",
-                    leave=False,
-                    file=click.get_text_stream("stderr"),
-                )
-            self.bar.update(n)
+    def start(self, total: int | None) -> None:
+        if not self.quiet:
+            from tqdm import tqdm
 
-        return advance
+            self.bar = tqdm(
+                desc="scoring",
+                total=total or None,
+                unit=" comments",
+                leave=False,
+                file=click.get_text_stream("stderr"),
+            )
+
+    def advance(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
 
     def __exit__(self, *_exc: object) -> None:
         if self.bar is not None:
