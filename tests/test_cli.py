@@ -46,6 +46,7 @@ def test_score_the_seeds_reports_articles_comments_and_flags(runner, db_path):
     )
     assert "scores: sentiment -0.36, profanity 0.20" in out
     assert "warning: Detoxify 'unbiased' weights could not be downloaded" in result.stderr
+    assert "Downloading" not in out  # stdout is for results; the download notice goes to stderr
 
 
 def test_score_again_adds_nothing(runner, db_path):
@@ -74,6 +75,12 @@ def test_score_with_a_local_checkpoint(runner, db_path, tiny_model):
     assert result.exit_code == 0, result.output
     assert "detoxify-local:tiny.ckpt#" in result.stdout
     assert "warning" not in result.stderr
+
+
+def test_score_json_output_is_only_json(runner, db_path):
+    result = runner.invoke(cli, ["score", str(SEEDS), "--db", str(db_path), "-q", "--json"])
+    lines = result.stdout.splitlines()
+    assert [json.loads(line)["author"] for line in lines] == ["targetdrone", "Daniel Coca"]
 
 
 def test_flags_lists_what_score_flagged(runner, db_path):

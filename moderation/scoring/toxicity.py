@@ -8,8 +8,10 @@ highest score of any window, instead of being silently cut off.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from importlib.metadata import version
@@ -180,7 +182,9 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
         from detoxify import Detoxify
 
         try:
-            detoxify = Detoxify(settings.model, device=settings.device)
+            # torch.hub reports its download on stdout, which is for results (--json): move it.
+            with contextlib.redirect_stdout(sys.stderr):
+                detoxify = Detoxify(settings.model, device=settings.device)
         except OSError as exc:  # the download failed: no network, proxy, or hub refused
             raise _WeightsUnavailable(
                 f"Detoxify '{settings.model}' weights could not be downloaded ({exc})."
