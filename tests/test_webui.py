@@ -231,3 +231,17 @@ def test_admin_adds_an_account(client):
         follow_redirects=True,
     )
     assert "Added newbie (moderator)." in response.data.decode()
+
+
+@pytest.mark.parametrize(
+    ("target", "lands"),
+    [("/audit", "/audit"), ("https://evil.example/", "/"), ("//evil.example/x", "/")],
+)
+def test_login_only_redirects_within_the_site(client, target, lands):
+    page = client.get("/login").data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        f"/login?next={target}",
+        data={"name": "mo", "password": "correct horse battery", "csrf_token": token},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == lands
