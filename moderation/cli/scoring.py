@@ -136,12 +136,12 @@ def flags(db: str | None, config_file: Path | None, limit: int | None, as_json: 
         moderation flags --db moderation.db --limit 20
     """
     from moderation.settings import load_settings
-    from moderation.store import comments, decisions, open_store
+    from moderation.store import comments, open_store, queue
 
     store = open_store(load_settings(config_file, db=db).db_url, create=False)
     try:
         with store.transaction() as connection:
-            rows = decisions.flagged(connection, limit)
+            rows = queue.flagged(connection, limit)
             total = comments.count(connection)
     finally:
         store.close()

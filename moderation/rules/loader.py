@@ -87,12 +87,7 @@ class Problem:
 
 def load_rules(path: Path) -> RuleSet:
     """Read, check and compile the rule file at `path`; the first error stops it."""
-    ruleset, problems = read_rules(_read(path), path)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        first = errors[0]
-        raise RuleFileError(path, first.message, first.line, first.column)
-    return ruleset
+    return parse_rules(_read(path), path)
 
 
 def parse_rules(source: str, path: Path) -> RuleSet:

@@ -65,13 +65,17 @@ def count(connection: Connection) -> int:
     return connection.scalar(select(func.count()).select_from(comments)) or 0
 
 
-def first_ids_by_author(connection: Connection) -> dict[str, str]:
-    """Each author's first stored comment: earliest seen, then earliest in its page."""
+def first_ids_by_author(connection: Connection, authors: set[str] | None = None) -> dict[str, str]:
+    """Each author's first stored comment (of these authors, or all): earliest seen, then
+    earliest in its page."""
     order = func.row_number().over(
         partition_by=comments.c.author,
         order_by=(comments.c.first_seen, comments.c.position, comments.c.id),
     )
-    ranked = select(comments.c.author, comments.c.id, order.label("n")).subquery()
+    ranked = select(comments.c.author, comments.c.id, order.label("n"))
+    if authors is not None:
+        ranked = ranked.where(comments.c.author.in_(sorted(authors)))
+    ranked = ranked.subquery()
     query = select(ranked.c.author, ranked.c.id).where(ranked.c.n == 1)
     return {author: comment_id for author, comment_id in connection.execute(query)}
 

@@ -14,7 +14,8 @@ from moderation.records import Article, Comment, ReplyBasis, Scores, ScoreSet
 from moderation.rules.context import AuthorHistory, Context, thread_contexts
 from moderation.store import comments as comment_store
 from moderation.store import reviews as review_store
-from moderation.store.schema import articles, comments, rule_decisions, scores
+from moderation.store import scores as score_store
+from moderation.store.schema import articles, comments, rule_decisions
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,19 @@ def load_stored(connection: Connection, article_id: str | None = None) -> list[S
     if article_id is not None:
         query = query.where(comments.c.article_id == article_id)
     rows = connection.execute(query).all()
-    labels = _labels(connection, {m for r in rows for m in (r.sentiment_model, r.toxicity_model)})
+    keys = [k for r in rows for k in (r.text_key, r.quote_key) if k]
+    labels = {
+        (key, model): values
+        for model in {m for r in rows for m in (r.sentiment_model, r.toxicity_model)}
+        for key, values in score_store.known(connection, keys, model).items()
+    }
     stored_articles = _articles(connection, {r.article_id for r in rows})
     loaded = [(_comment(r), r) for r in rows]
+    # One article (a comment page): only its authors' history; a whole-store preview: all.
+    authors = {r.author for r in rows} if article_id is not None else None
     history = AuthorHistory(
-        review_store.rejections_by_author(connection), comment_store.first_ids_by_author(connection)
+        review_store.rejections_by_author(connection, authors),
+        comment_store.first_ids_by_author(connection, authors),
     )
     contexts = thread_contexts([c for c, _ in loaded], stored_articles, history)
     reviewed = review_store.reviewed_states(connection)
@@ -58,13 +67,6 @@ def _comment(row) -> Comment:
         reply_basis=ReplyBasis(row.reply_basis) if row.reply_basis else None, posted=row.posted,
         depth=row.depth, status=row.status,
     )  # fmt: skip
-
-
-def _labels(connection: Connection, models: set[str]) -> dict[tuple[str, str], dict]:
-    query = select(scores.c.text_key, scores.c.model, scores.c.labels).where(
-        scores.c.model.in_(models)
-    )
-    return {(key, model): labels for key, model, labels in connection.execute(query)}
 
 
 def _scores(row, labels: dict[tuple[str, str], dict]) -> Scores:

@@ -48,7 +48,7 @@ class QueueFilter:
     min_score: float | None = None
     max_score: float | None = None
     page: int = 1
-    per_page: int = PER_PAGE
+    per_page: int | None = PER_PAGE  # None: every match
 
 
 @dataclass
@@ -143,10 +143,15 @@ def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = N
         .order_by(
             rule_decisions.c.priority.desc(), rule_decisions.c.top_score.desc(), comments.c.id
         )
-        .limit(wanted.per_page)
-        .offset((max(wanted.page, 1) - 1) * wanted.per_page)
     )
+    if wanted.per_page is not None:
+        query = query.limit(wanted.per_page).offset((max(wanted.page, 1) - 1) * wanted.per_page)
     return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def flagged(connection: Connection, limit: int | None = None) -> list[dict]:
+    """Every comment the rules held, flagged or rejected, whatever moderators did since."""
+    return page(connection, QueueFilter(states=STATES, per_page=limit))
 
 
 def total(connection: Connection, wanted: QueueFilter) -> int:

@@ -22,12 +22,14 @@ def reviewed_states(connection: Connection) -> dict[str, str]:
     return dict(connection.execute(select(review_states.c.comment_id, review_states.c.state)).all())
 
 
-def rejections_by_author(connection: Connection) -> dict[str, int]:
-    """How many of each author's comments moderators currently have as rejected."""
+def rejections_by_author(connection: Connection, authors: set[str] | None = None) -> dict[str, int]:
+    """How many of each author's comments (these authors, or all) moderators have as rejected."""
     query = (
         select(comments.c.author, func.count())
         .join(review_states, review_states.c.comment_id == comments.c.id)
         .where(review_states.c.state == "rejected")
         .group_by(comments.c.author)
     )
+    if authors is not None:
+        query = query.where(comments.c.author.in_(sorted(authors)))
     return dict(connection.execute(query).all())
