@@ -174,6 +174,50 @@ def test_and_or_not_combinations_with_reply_context():
     )
 
 
+def test_a_whole_file_decides_as_its_rules_do_one_by_one():
+    # `matching` runs the file compiled into one function; it must agree with each rule's
+    # own test, including a missing score under `not` and lists read in the quote.
+    ruleset = rules("""
+        lists:
+          insults: {normalise: true, words: [idiot, shut up], allow: [idiotic]}
+          ads: [buy now]
+        rules:
+          - id: a
+            action: flag
+            conditions:
+              insult: {words: insults}
+              quoted: {words: insults, in: quote}
+              toxic: toxicity.insult >= 0.7
+              calm: sentiment.compound > 0.2
+              reply: {is_reply: true}
+            when: (insult or quoted) and not toxic or (calm and not reply)
+          - id: b
+            action: hold
+            conditions:
+              ad: {words: ads}
+              shout: {regex: "[A-Z]{5}"}
+              long: {length: ">= 12"}
+            when: not (ad or shout) and long
+    """)
+    texts = ["fine", "you 1d10t", "so idiotic", "a calm and long remark", "BUY NOW please", "SHOUTING here ok", "s h u t up"]
+    quotes = [None, "what an idiot"]
+    cases = [
+        (comment(text, quote=quote, parent=parent), scores(toxicity, compound))
+        for text in texts
+        for quote in quotes
+        for parent in (None, "c0")
+        for toxicity in ({}, {"insult": 0.9}, {"insult": 0.1})
+        for compound in (0.5, -0.5)
+    ]
+    outcomes = set()
+    for item, score in cases:
+        subject = ruleset.subject(item, score)
+        one_by_one = [rule.id for rule in ruleset.rules if rule.when.test(subject)]
+        assert [rule.id for rule in ruleset.matching(subject)] == one_by_one, (item, score)
+        outcomes.add(tuple(one_by_one))
+    assert outcomes == {(), ("a",), ("b",), ("a", "b")}
+
+
 def test_reply_depth():
     ruleset = rules("""
         rules:

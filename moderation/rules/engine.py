@@ -7,11 +7,12 @@ order. Shadow rules are evaluated and recorded but never decide.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from moderation.records import ACTION_SEVERITY, Action, Comment, Decision, RuleMatch, Scores
+from moderation.rules.compiled import compile_matching
 from moderation.rules.conditions import Condition, Evidence, Subject
 from moderation.rules.context import NO_CONTEXT, Context
 from moderation.rules.expression import Expression
@@ -127,9 +128,13 @@ class RuleSet:
         """What the rules look at for this comment."""
         return Subject(comment, scores.values(), context)
 
+    @cached_property
+    def _matching(self) -> Callable[[Subject], list[Rule]]:
+        return compile_matching(self.rules)
+
     def matching(self, subject: Subject) -> list[Rule]:
-        """The rules that match, fastest path: no explanations built."""
-        return [rule for rule in self.rules if rule.when.test(subject)]
+        """The rules that match, in file order, fastest path: no explanations built."""
+        return self._matching(subject)
 
     @staticmethod
     def winner(matched: list[Rule]) -> Rule | None:

@@ -82,7 +82,7 @@ def _compile(node: ast.expr, conditions: Mapping[str, Condition], names: set[str
     if isinstance(node, ast.BoolOp):
         parts = [_compile(value, conditions, names) for value in node.values]
         # Cheap tests first: `and`/`or` stop early, and a reply check costs less than a word list.
-        costs = [_cost(value, conditions) for value in node.values]
+        costs = [condition_cost(value, conditions) for value in node.values]
         tests = [
             t for _, (t, _) in sorted(zip(costs, parts, strict=True), key=lambda pair: pair[0])
         ]
@@ -101,12 +101,13 @@ def _compile(node: ast.expr, conditions: Mapping[str, Condition], names: set[str
     )
 
 
-def _cost(node: ast.expr, conditions: Mapping[str, Condition]) -> int:
+def condition_cost(node: ast.expr, conditions: Mapping[str, Condition]) -> int:
+    """Rough cost of testing a node: `and`/`or` test their cheapest parts first."""
     if isinstance(node, ast.Name):
         return conditions[node.id].cost
     if isinstance(node, ast.UnaryOp):
-        return _cost(node.operand, conditions)
-    return sum(_cost(value, conditions) for value in node.values)
+        return condition_cost(node.operand, conditions)
+    return sum(condition_cost(value, conditions) for value in node.values)
 
 
 def _all(tests: list[Callable[[Subject], bool]]) -> Callable[[Subject], bool]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import ahocorasick
+import re2
 
 # Leetspeak read as letters, only inside a word that also has letters (so "2015" and
 # "idiot!" stay as they are).
@@ -132,7 +132,7 @@ def _leet_read(text: str) -> str:
 class FormIndex:
     """The squeezed forms of all of a rule file's lists, searched in one pass per comment.
 
-    Aho-Corasick finds every list's forms at once, instead of each list searching on its
+    RE2's set matching finds every list's forms at once, instead of each list searching on its
     own. Most comments are ASCII without leetspeak, and then the plain and the normalised
     squeezed texts are the same string: one automaton holding both kinds of form, plus
     every tripled letter (to notice stretching), scans it once.
@@ -142,7 +142,7 @@ class FormIndex:
 
     def __init__(self) -> None:
         self._forms: dict[bool, set[str]] = {False: set(), True: set()}
-        self._automata: dict[str, ahocorasick.Automaton] = {}
+        self._automata: dict[str, _FormSet] = {}
 
     def add(self, normalise: bool, forms: Iterable[str]) -> None:
         """Register a list's forms (before the first search)."""
@@ -151,11 +151,20 @@ class FormIndex:
 
     def found(self, text: str, normalise: bool, cached: dict) -> frozenset[str]:
         """The registered forms of one kind present in the text, squeezed."""
+        return self.scan(text, cached)[normalise]
+
+    def scan(self, text: str, cached: dict) -> tuple[frozenset[str], frozenset[str]]:
+        """The registered (plain, normalised) forms present in the text, squeezed."""
         key = (id(self), text)
         both = cached.get(key)
         if both is None:
-            both = cached[key] = self._scan(text)
-        return both[normalise]
+            both = self._scan(text)
+            if both[0] or both[1]:
+                # Only hits are kept: nearly every comment has none, and keeping that for
+                # each comment of a store costs more in memory and garbage collection
+                # than scanning again where an explanation asks.
+                cached[key] = both
+        return both
 
     def _scan(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
         if text.isascii():
@@ -163,30 +172,30 @@ class FormIndex:
             leet = raw.translate(None, _NOT_LEET_BYTES) or (
                 b"!" in raw and _BANG_IN_WORD.search(raw)
             )
-            if not leet or _leet_read(text.lower()) == text.lower():
-                # Folding and leetspeak change nothing: one squeezed text, one pass.
-                return self._scan_once(raw.translate(_LOWER_BYTES, _SQUEEZE_BYTES).decode())
+            if not leet or _leet_read(lowered := text.lower()) == lowered:
+                # Folding and leetspeak change nothing: one squeezed text, one pass, on
+                # bytes (RE2 reads UTF-8, so a str would be encoded again).
+                return self._scan_once(raw.translate(_LOWER_BYTES, _SQUEEZE_BYTES))
         plain = _drop_separators(text.lower())
         normalised = _drop_separators(skeleton(text))
         if _TRIPLE.search(normalised):
             normalised = _STRETCHED.sub(r"\1", normalised)
         return self._search("plain", plain), self._search("normalised", normalised)
 
-    def _scan_once(self, squeezed: str) -> tuple[frozenset[str], frozenset[str]]:
-        hits = [value for _, values in self._automaton("both").iter(squeezed) for value in values]
+    def _scan_once(self, squeezed: bytes) -> tuple[frozenset[str], frozenset[str]]:
+        hits = self._automaton("both").search(squeezed)
         if not hits:  # nearly every comment
             return _NOTHING, _NOTHING
         plain = frozenset(form for kind, form in hits if kind == "plain")
         if any(kind == "triple" for kind, _ in hits):
-            return plain, self._search("normalised", _STRETCHED.sub(r"\1", squeezed))
+            unstretched = _STRETCHED.sub(r"\1", squeezed.decode())
+            return plain, self._search("normalised", unstretched)
         return plain, frozenset(form for kind, form in hits if kind == "normalised")
 
     def _search(self, kind: str, squeezed: str) -> frozenset[str]:
-        return frozenset(
-            form for _, values in self._automaton(kind).iter(squeezed) for _, form in values
-        )
+        return frozenset(form for _, form in self._automaton(kind).search(squeezed))
 
-    def _automaton(self, kind: str) -> ahocorasick.Automaton:
+    def _automaton(self, kind: str) -> _FormSet:
         if kind not in self._automata:
             entries = {
                 "plain": [("plain", f) for f in self._forms[False]],
@@ -195,20 +204,24 @@ class FormIndex:
             entries["both"] = (
                 entries["plain"] + entries["normalised"] + [("triple", t) for t in self._TRIPLES]
             )
-            self._automata[kind] = _build(entries[kind])
+            self._automata[kind] = _FormSet(entries[kind])
         return self._automata[kind]
 
 
-def _build(entries: list[tuple[str, str]]) -> ahocorasick.Automaton:
-    """An automaton whose matches yield (kind, form) for every entry with that form."""
-    by_form: dict[str, list[tuple[str, str]]] = {}
-    for kind, form in entries or [("none", "\x00")]:
-        by_form.setdefault(form, []).append((kind, form))
-    automaton = ahocorasick.Automaton()
-    for form, values in by_form.items():
-        automaton.add_word(form, tuple(values))
-    automaton.make_automaton()
-    return automaton
+class _FormSet:
+    """Literal forms found in one pass: RE2's set matching runs one automaton over the text."""
+
+    def __init__(self, entries: list[tuple[str, str]]) -> None:
+        self._set = re2.Set.SearchSet(re2.Options())
+        self._entries = entries or [("none", "\x00")]
+        for _, form in self._entries:
+            self._set.Add(re2.escape(form))
+        self._set.Compile()
+
+    def search(self, text: str | bytes) -> list[tuple[str, str]]:
+        """(kind, form) of every entry whose form occurs in the text."""
+        found = self._set.Match(text)
+        return [self._entries[i] for i in found] if found else []
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""A whole rule file as one Python function, for re-evaluating rules over a whole store.
+
+`RuleSet.matching` runs for every stored comment in `rules diff`, so its cost is per
+comment times rules times conditions. Calling each rule's compiled closures costs a
+Python call per rule, per `and`/`or` and per condition; here the file becomes one
+function in which score comparisons are inline (`scores.get(name, nan) >= threshold`: a
+missing score is NaN, and NaN compares false, as a missing score must) and the other
+conditions are one call each, in the same cheap-first order as `Expression.test`.
+
+The generated source is built only from names this module makes up (`c0`, `k0`, `r0`) and
+a fixed table of operators: nothing from the rule file is pasted into it. Names, score
+labels and thresholds reach the function as bound values, as dataclasses and attrs do
+when they generate methods.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from moderation.rules.conditions import Compare, Condition, Subject, Words
+from moderation.rules.expression import condition_cost
+
+if TYPE_CHECKING:
+    from moderation.rules.engine import Rule
+
+_OPERATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "=="}
+
+
+def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
+    """One function: subject -> the rules (in file order) that match it."""
+    namespace: dict[str, object] = {"nan": float("nan")}
+    names: dict[object, str] = {}
+
+    def bind(prefix: str, value: object) -> str:
+        # Constants (k) are shared by value; callables, sets and rules (c, r) by identity.
+        key = (prefix, id(value) if prefix in ("c", "r") else value)
+        if key not in names:
+            names[key] = f"{prefix}{len(names)}"
+            namespace[names[key]] = value
+        return names[key]
+
+    scans: dict[tuple[str, str], str] = {}  # (index, field) -> its local variable
+
+    def condition(item: Condition) -> str:
+        if isinstance(item, Compare) and item.score_names():
+            score, threshold = bind("k", item.variable), bind("k", item.threshold)
+            return f"get({score}, nan) {_OPERATORS[item.op]} {threshold}"
+        test = f"{bind('c', item.test)}(s)"
+        if isinstance(item, Words) and item.matcher.index is not None:
+            # The file's lists are found in one scan per field; a list none of whose
+            # forms it found cannot match, and its condition is not called.
+            scan = scans.setdefault((bind("c", item.matcher.index), item.field), f"h{len(scans)}")
+            forms = bind("c", item.matcher.prefilter)
+            return f"not {forms}.isdisjoint({scan}[{int(item.matcher.normalise)}]) and {test}"
+        return test
+
+    def expression(node: ast.expr, conditions: dict[str, Condition]) -> str:
+        if isinstance(node, ast.Name):
+            return condition(conditions[node.id])
+        if isinstance(node, ast.UnaryOp):
+            return f"not ({expression(node.operand, conditions)})"
+        joiner = " and " if isinstance(node.op, ast.And) else " or "
+        values = sorted(node.values, key=lambda v: condition_cost(v, conditions))
+        return joiner.join(f"({expression(v, conditions)})" for v in values)
+
+    body = []
+    for rule in rules:
+        test = expression(rule.when.tree, dict(rule.conditions))
+        body += [f"    if {test}:", f"        found.append({bind('r', rule)})"]
+    lines = ["def matching(s):", "    get = s.scores.get", "    found = []"]
+    lines += [f"    {scan} = {index}.scan(s.field({bind('k', field)}), s.cache)"
+              for (index, field), scan in scans.items()]  # fmt: skip
+    lines += [*body, "    return found"]
+    exec(compile("\n".join(lines), "<rule file>", "exec"), namespace)
+    return namespace["matching"]  # type: ignore[return-value]
