@@ -31,7 +31,15 @@ from moderation.store import scores as score_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 2.0
-LABELS = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack", "sexual_explicit")
+LABELS = (
+    "toxicity",
+    "severe_toxicity",
+    "obscene",
+    "threat",
+    "insult",
+    "identity_attack",
+    "sexual_explicit",
+)
 
 
 def build(path: Path, count: int) -> str:
@@ -44,19 +52,43 @@ def build(path: Path, count: int) -> str:
     batch = 5000
     texts = comments(count, seed=count)
     with store.transaction() as connection:
-        pages = [Article(stable_id("a", i), f"page-{i}.txt", f"Article {i}") for i in range(max(1, count // 40))]
+        pages = [
+            Article(stable_id("a", i), f"page-{i}.txt", f"Article {i}")
+            for i in range(max(1, count // 40))
+        ]
         articles.save(connection, pages, now)
         for start in range(0, count, batch):
             chunk = []
             for i in range(start, min(count, start + batch)):
                 text = next(texts)
-                comment = Comment(stable_id("c", i), pages[i % len(pages)].id, f"user{rng.randrange(count // 5 + 1)}", i, text)
+                comment = Comment(
+                    stable_id("c", i),
+                    pages[i % len(pages)].id,
+                    f"user{rng.randrange(count // 5 + 1)}",
+                    i,
+                    text,
+                )
                 labels = {label: rng.betavariate(0.6, 6) for label in LABELS}
-                scores = Scores(ScoreSet("vader", {"compound": rng.uniform(-1, 1)}), ScoreSet("detoxify-bench", labels))
+                scores = Scores(
+                    ScoreSet("vader", {"compound": rng.uniform(-1, 1)}),
+                    ScoreSet("detoxify-bench", labels),
+                )
                 chunk.append((comment, scores, rules.decide(comment, scores)))
             comment_store.save(connection, [c for c, _, _ in chunk], now)
-            score_store.add(connection, "toxicity", "detoxify-bench", {text_key(c.text): dict(s.toxicity.labels) for c, s, _ in chunk}, now)
-            score_store.add(connection, "sentiment", "vader", {text_key(c.text): dict(s.sentiment.labels) for c, s, _ in chunk}, now)
+            score_store.add(
+                connection,
+                "toxicity",
+                "detoxify-bench",
+                {text_key(c.text): dict(s.toxicity.labels) for c, s, _ in chunk},
+                now,
+            )
+            score_store.add(
+                connection,
+                "sentiment",
+                "vader",
+                {text_key(c.text): dict(s.sentiment.labels) for c, s, _ in chunk},
+                now,
+            )
             decided = [(c.id, d, max(s.toxicity.labels.values())) for c, s, d in chunk]
             decisions.record(connection, decided, "vader", "detoxify-bench", now)
         queue_store.refresh_counts(connection)
@@ -94,13 +126,18 @@ def main() -> None:
         for count in (args.small, args.large):
             started = time.perf_counter()
             url = build(Path(folder) / f"queue-{count}.db", count)
-            print(f"built a store of {count:,} comments in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            print(
+                f"built a store of {count:,} comments in {time.perf_counter() - started:.1f} s",
+                file=sys.stderr,
+            )
             results[count] = time_queue(url, args.repeats)
     (small, shown_small), (large, shown_large) = results[args.small], results[args.large]
     ratio = large / small
     print(f"queue page, {args.small:>7,} comments: {small * 1000:7.1f} ms  ({shown_small} listed)")
     print(f"queue page, {args.large:>7,} comments: {large * 1000:7.1f} ms  ({shown_large} listed)")
-    print(f"ratio:                             {ratio:7.2f}  (target within {TARGET}x: {'met' if ratio <= TARGET else 'NOT met'})")
+    print(
+        f"ratio:                             {ratio:7.2f}  (target within {TARGET}x: {'met' if ratio <= TARGET else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,11 @@ class ToxicitySettings:
     batch_tokens: int = 1024  # padded tokens per batch: small batches suit CPU caches
     threads: int = 0
     precision: str = "fp32"  # fp32, or bf16 / int8 where they stay within FAITHFUL_BOUND
+    cache_dir: Path = field(default_factory=lambda: _cache_home() / "moderation")  # int8 models
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,10 @@ def _build(data: dict[str, Any], source: Path | None) -> Settings:
         )
     for key in ("checkpoint", "config_dir"):
         tox[key] = Path(tox[key]).expanduser() if tox.get(key) else None
+    if tox.get("cache_dir"):
+        tox["cache_dir"] = Path(tox["cache_dir"]).expanduser()
+    else:
+        tox.pop("cache_dir", None)
     toxicity = replace(ToxicitySettings(), **tox)
     return Settings(db=str(data["db"]), rules=Path(data["rules"]), toxicity=toxicity)
 

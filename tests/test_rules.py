@@ -199,7 +199,15 @@ def test_a_whole_file_decides_as_its_rules_do_one_by_one():
               long: {length: ">= 12"}
             when: not (ad or shout) and long
     """)
-    texts = ["fine", "you 1d10t", "so idiotic", "a calm and long remark", "BUY NOW please", "SHOUTING here ok", "s h u t up"]
+    texts = [
+        "fine",
+        "you 1d10t",
+        "so idiotic",
+        "a calm and long remark",
+        "BUY NOW please",
+        "SHOUTING here ok",
+        "s h u t up",
+    ]
     quotes = [None, "what an idiot"]
     cases = [
         (comment(text, quote=quote, parent=parent), scores(toxicity, compound))

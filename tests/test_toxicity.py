@@ -115,6 +115,7 @@ def test_asking_for_a_gpu_where_there_is_none_is_one_clear_error(tiny_model):
 def test_a_faster_precision_is_used_when_faithful(tiny_model, monkeypatch):
     checkpoint, config_dir = tiny_model
     monkeypatch.setattr("moderation.scoring.toxicity.FAITHFUL_BOUND", 1.0)
+    monkeypatch.setattr("moderation.scoring.toxicity.MIN_SPEEDUP", 0.0)
     scorer = load_detoxify(
         ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, precision="bf16")
     )
@@ -134,3 +135,56 @@ def test_an_unfaithful_precision_falls_back_to_fp32_and_says_so(tiny_model, monk
     assert (
         "int8 scores differ from fp32 by up to" in caplog.text and "scoring in fp32" in caplog.text
     )
+
+
+def test_int8_runs_on_onnx_runtime_prepared_once_and_kept(tiny_model, tmp_path, monkeypatch):
+    checkpoint, config_dir = tiny_model
+    # The tiny model's wide random weights lose more to int8 than a real model does
+    # (benchmarks/archive_speed.py measures bert-base's difference), so the bound is lifted.
+    monkeypatch.setattr("moderation.scoring.toxicity.FAITHFUL_BOUND", 1.0)
+    monkeypatch.setattr("moderation.scoring.toxicity.MIN_SPEEDUP", 0.0)
+    settings = ToxicitySettings(
+        checkpoint=checkpoint, config_dir=config_dir, precision="int8", cache_dir=tmp_path / "c"
+    )
+    scorer = load_detoxify(settings)
+    assert scorer.model_id.endswith("+int8")
+    results = scorer.score(TEXTS)
+    assert [set(r) for r in results] == [DETOXIFY_LABELS] * len(TEXTS)
+    assert all(0.0 <= v <= 1.0 for r in results for v in r.values())
+    assert len({round(r["insult"], 6) for r in results}) > 1
+    (kept,) = (tmp_path / "c").glob("*.int8.onnx")
+
+    def no_second_export(*args):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr("moderation.scoring.quantized._export_int8", no_second_export)
+    again = load_detoxify(settings)
+    assert again.model_id == scorer.model_id
+    assert again.score(TEXTS) == results
+    assert list((tmp_path / "c").iterdir()) == [kept]  # no leftovers from the export
+
+
+def test_a_precision_that_is_not_faster_here_falls_back_and_says_so(
+    tiny_model, monkeypatch, caplog
+):
+    checkpoint, config_dir = tiny_model
+    monkeypatch.setattr("moderation.scoring.toxicity.FAITHFUL_BOUND", 1.0)
+    monkeypatch.setattr("moderation.scoring.toxicity.MIN_SPEEDUP", 1000.0)
+    with caplog.at_level(logging.WARNING, logger="moderation"):
+        scorer = load_detoxify(
+            ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, precision="bf16")
+        )
+    assert not scorer.model_id.endswith("+bf16")
+    assert "bf16 is not faster than fp32 on this machine" in caplog.text
+    assert "scoring in fp32" in caplog.text
+
+
+def test_a_cache_folder_that_cannot_be_written_is_one_clear_error(tiny_model, tmp_path):
+    checkpoint, config_dir = tiny_model
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    settings = ToxicitySettings(
+        checkpoint=checkpoint, config_dir=config_dir, precision="int8", cache_dir=blocked
+    )
+    with pytest.raises(ModelError, match=r"not-a-folder: cannot keep the int8 model there"):
+        load_detoxify(settings)

@@ -106,7 +106,7 @@ def scoring_options(command: Callable) -> Callable:
             "--precision",
             "toxicity_precision",
             type=click.Choice(["fp32", "bf16", "int8"]),
-            help="Model precision on CPU; bf16 and int8 are faster and used only if faithful to fp32 [default: fp32].",
+            help="Model precision: int8 (ONNX Runtime, CPU) or bf16 (native bf16 hardware) run faster, used only if faithful to fp32 and faster here [default: fp32].",
         ),
         config_option,
     ]

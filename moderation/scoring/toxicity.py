@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import logging
 import sys
+import time
 from collections import Counter
 from collections.abc import Sequence
 from importlib.metadata import version
@@ -21,6 +22,7 @@ from typing import Any
 from moderation.errors import ModelError
 from moderation.scoring import TextScorer
 from moderation.scoring.profanity import ProfanityScorer
+from moderation.scoring.quantized import int8_classifier
 from moderation.settings import ToxicitySettings
 
 logger = logging.getLogger(__name__)
@@ -42,8 +44,10 @@ _LABEL_NAMES = {
 _MAX_WINDOW = 512
 _WINDOW_OVERLAP = 128
 PRECISIONS = ("fp32", "bf16", "int8")
-# A faster precision is used only if no label moves by more than this on calibration texts.
+# A faster precision is used only if no label moves by more than this on calibration texts,
 FAITHFUL_BOUND = 0.05
+# and only if it scores them at least this many times faster than fp32.
+MIN_SPEEDUP = 1.0
 CALIBRATION = (
     "Thanks for the clear reporting, the passenger numbers help.",
     "You are an idiot and everyone here knows it.",
@@ -196,28 +200,26 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
 
 
 def _faster(reference: DetoxifyScorer, detoxify: Any, settings: ToxicitySettings) -> DetoxifyScorer:
-    """The model in bf16 or int8 if it stays faithful to fp32 on calibration texts, else fp32."""
+    """The model in bf16 or int8 if it stays faithful to fp32 and is faster here, else fp32."""
     import copy
     import warnings
 
     import torch
 
-    expected = reference.score(CALIBRATION)
     fast = copy.copy(detoxify)
     if settings.precision == "bf16":
         fast.model = copy.deepcopy(detoxify.model).to(torch.bfloat16)
+    elif torch.device(settings.device).type != "cpu":
+        raise ModelError("precision int8 is the CPU fast path; on a GPU use bf16")
     else:
-        with warnings.catch_warnings():  # torch.ao is deprecated but is what this torch has
-            warnings.simplefilter("ignore")
-            from torch.ao.quantization import quantize_dynamic
-
-            fast.model = quantize_dynamic(
-                copy.deepcopy(detoxify.model), {torch.nn.Linear}, dtype=torch.qint8
-            )
+        fast.model = int8_classifier(
+            detoxify.model, detoxify.tokenizer, reference.model_id, settings.cache_dir, settings.threads
+        )  # fmt: skip
     candidate = DetoxifyScorer(fast, f"{reference.model_id}+{settings.precision}", settings)
+    expected, fp32_seconds = _calibrate(reference)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        got = candidate.score(CALIBRATION)
+        got, seconds = _calibrate(candidate)
     worst = max(abs(e[label] - g[label]) for e, g in zip(expected, got, strict=True) for label in e)
     candidate.faithfulness = reference.faithfulness = worst
     if worst > FAITHFUL_BOUND:
@@ -226,10 +228,25 @@ def _faster(reference: DetoxifyScorer, detoxify: Any, settings: ToxicitySettings
             settings.precision, worst, FAITHFUL_BOUND,
         )  # fmt: skip
         return reference
+    if seconds * MIN_SPEEDUP > fp32_seconds:
+        logger.warning(
+            "%s is not faster than fp32 on this machine (%.2f s against %.2f s on calibration "
+            "texts; bf16 needs a CPU or GPU that computes in it natively): scoring in fp32.",
+            settings.precision, seconds, fp32_seconds,
+        )  # fmt: skip
+        return reference
     logger.info(
         "%s: largest difference from fp32 on calibration texts %.4f", settings.precision, worst
     )
     return candidate
+
+
+def _calibrate(scorer: DetoxifyScorer) -> tuple[list[dict[str, float]], float]:
+    """Scores of the calibration texts, and the time of a second, warmed-up pass."""
+    scores = scorer.score(CALIBRATION)
+    started = time.perf_counter()
+    scorer.score(CALIBRATION)
+    return scores, time.perf_counter() - started
 
 
 def _load_local(settings: ToxicitySettings) -> Any:
