@@ -10,6 +10,17 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+# The labels of Detoxify's default (unbiased) model, for generated stored scores.
+LABELS = (
+    "toxicity",
+    "severe_toxicity",
+    "obscene",
+    "threat",
+    "insult",
+    "identity_attack",
+    "sexual_explicit",
+)
+
 COMMON = (  # noqa: SIM905 - prose reads better than a list of words
     "the government should not be allowed to read our messages and this is exactly why "
     "privacy matters more than ever before people forget that security is a tradeoff the "

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from comments import comments
+from comments import LABELS, comments
 
 from moderation.records import Article, Comment, Scores, ScoreSet, stable_id, text_key
 from moderation.rules import load_rules
@@ -31,15 +31,6 @@ from moderation.store import scores as score_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 2.0
-LABELS = (
-    "toxicity",
-    "severe_toxicity",
-    "obscene",
-    "threat",
-    "insult",
-    "identity_attack",
-    "sexual_explicit",
-)
 
 
 def build(path: Path, count: int) -> str:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from comments import comments
+from comments import LABELS, comments
 
 from moderation.records import Comment
 from moderation.rules import load_rules
@@ -27,15 +27,6 @@ from moderation.rules.context import Context
 from moderation.scoring.sentiment import VaderScorer
 
 ROOT = Path(__file__).resolve().parent.parent
-LABELS = (
-    "toxicity",
-    "severe_toxicity",
-    "obscene",
-    "threat",
-    "insult",
-    "identity_attack",
-    "sexual_explicit",
-)
 TARGET = 0.10
 
 
