@@ -188,3 +188,16 @@ def test_a_cache_folder_that_cannot_be_written_is_one_clear_error(tiny_model, tm
     )
     with pytest.raises(ModelError, match=r"not-a-folder: cannot keep the int8 model there"):
         load_detoxify(settings)
+
+
+def test_a_damaged_int8_model_in_the_cache_is_one_clear_error(tiny_model, tmp_path, monkeypatch):
+    checkpoint, config_dir = tiny_model
+    monkeypatch.setattr("moderation.scoring.toxicity.FAITHFUL_BOUND", 1.0)
+    settings = ToxicitySettings(
+        checkpoint=checkpoint, config_dir=config_dir, precision="int8", cache_dir=tmp_path
+    )
+    load_detoxify(settings)
+    (kept,) = tmp_path.glob("*.int8.onnx")
+    kept.write_bytes(kept.read_bytes()[:1000])  # cut short, as by a full disk
+    with pytest.raises(ModelError, match=r"\.int8\.onnx: not a usable int8 model .*delete it"):
+        load_detoxify(settings)

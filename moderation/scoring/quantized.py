@@ -38,9 +38,17 @@ class OnnxClassifier:
         # 0: one per physical core. Workers spin between batches (ONNX Runtime's default):
         # measured beside VADER's thread on 2 cores, that was as fast or faster than not.
         options.intra_op_num_threads = threads
-        self._session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # ONNX Runtime raises its own classes, all from Exception
+            first_line = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
+            raise ModelError(
+                f"{path}: not a usable int8 model ({first_line}); delete it and it is prepared again"
+            ) from None
         self._inputs = [i.name for i in self._session.get_inputs()]
         self.config = config
 
@@ -92,10 +100,13 @@ def _export_int8(model: Any, tokenizer: Any, path: Path) -> None:
         with torch.inference_mode(), warnings.catch_warnings():
             # Tracer notes on branches; a wrong export fails the calibration check in `_faster`.
             warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model, tuple(example[name] for name in inputs), str(fp32), dynamo=False,
-                input_names=list(inputs), output_names=["logits"], dynamic_axes=axes, opset_version=_OPSET,
-            )  # fmt: skip
+            try:
+                torch.onnx.export(
+                    model, tuple(example[name] for name in inputs), str(fp32), dynamo=False,
+                    input_names=list(inputs), output_names=["logits"], dynamic_axes=axes, opset_version=_OPSET,
+                )  # fmt: skip
+            except RuntimeError as exc:  # the exporter's errors derive from it
+                raise ModelError(f"this model cannot run in int8 ({exc}); use fp32") from None
         # The quantizer logs advice meant for image models on the root logger: keep it quiet.
         logging.disable(logging.WARNING)
         try:
