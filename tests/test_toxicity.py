@@ -201,3 +201,14 @@ def test_a_damaged_int8_model_in_the_cache_is_one_clear_error(tiny_model, tmp_pa
     kept.write_bytes(kept.read_bytes()[:1000])  # cut short, as by a full disk
     with pytest.raises(ModelError, match=r"\.int8\.onnx: not a usable int8 model .*delete it"):
         load_detoxify(settings)
+
+
+def test_the_int8_cache_folder_comes_from_settings_or_xdg(tmp_path, monkeypatch):
+    from moderation.settings import load_settings
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert load_settings().toxicity.cache_dir == tmp_path / "xdg" / "moderation"
+    config = tmp_path / "moderation.toml"
+    config.write_text('[toxicity]\ncache_dir = "~/models/int8"\n')
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert load_settings(config).toxicity.cache_dir == tmp_path / "home" / "models" / "int8"

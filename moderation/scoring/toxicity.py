@@ -48,6 +48,10 @@ PRECISIONS = ("fp32", "bf16", "int8")
 FAITHFUL_BOUND = 0.05
 # and only if it scores them at least this many times faster than fp32.
 MIN_SPEEDUP = 1.0
+_SLOW_HINTS = {
+    "bf16": "; bf16 needs a CPU or GPU that computes in it natively",
+    "int8": "; int8 pays on CPUs with int8 instructions (AVX2 or better)",
+}
 CALIBRATION = (
     "Thanks for the clear reporting, the passenger numbers help.",
     "You are an idiot and everyone here knows it.",
@@ -231,8 +235,8 @@ def _faster(reference: DetoxifyScorer, detoxify: Any, settings: ToxicitySettings
     if seconds * MIN_SPEEDUP > fp32_seconds:
         logger.warning(
             "%s is not faster than fp32 on this machine (%.2f s against %.2f s on calibration "
-            "texts; bf16 needs a CPU or GPU that computes in it natively): scoring in fp32.",
-            settings.precision, seconds, fp32_seconds,
+            "texts%s): scoring in fp32.",
+            settings.precision, seconds, fp32_seconds, _SLOW_HINTS[settings.precision],
         )  # fmt: skip
         return reference
     logger.info(
