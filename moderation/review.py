@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from moderation.core import Moderator
 from moderation.store import Store
 from moderation.store import comments as comment_store
 from moderation.store import queue as queue_store
 from moderation.store import reviews as review_store
-from moderation.store.evaluation import find_stored
 from moderation.store.queue import Outcome, QueueFilter
 
 ACTIONS = ("approve", "reject", "escalate")
@@ -135,15 +135,17 @@ class CommentPage:
     by_author: list[dict]
     history: list[dict]
     trace: list = field(default_factory=list)
+    revisions: list[dict] = field(default_factory=list)  # earlier texts, if it was edited
 
 
-def comment_page(store: Store, comment_id: str, rules) -> CommentPage | None:
+def comment_page(moderator: Moderator, comment_id: str) -> CommentPage | None:
     """The comment page's contents; None if there is no such comment."""
+    store = moderator.store
     found = item(store, comment_id)
     if found is None:
         return None
+    explained = moderator.explain(comment_id)
     with store.transaction() as connection:
-        stored = find_stored(connection, comment_id)
         parent = (
             comment_store.get(connection, found.row["parent_id"])
             if found.row.get("parent_id")
@@ -152,8 +154,6 @@ def comment_page(store: Store, comment_id: str, rules) -> CommentPage | None:
         replies = comment_store.replies(connection, comment_id)
         others = comment_store.by_author(connection, found.row["author"], exclude=comment_id)
         history = review_store.history(connection, comment_id)
-    trace = []
-    if stored is not None:
-        subject = rules.subject(stored.comment, stored.scores, stored.context)
-        trace = rules.explain(subject)
-    return CommentPage(found, stored, parent, replies, others, history, trace)
+        revisions = comment_store.revisions(connection, comment_id)
+    stored, trace = (explained.stored, explained.trace) if explained else (None, [])
+    return CommentPage(found, stored, parent, replies, others, history, trace, revisions)

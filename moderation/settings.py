@@ -34,6 +34,17 @@ class ToxicitySettings:
     cache_dir: Path = field(default_factory=lambda: _cache_home() / "moderation")  # int8 models
 
 
+@dataclass(frozen=True)
+class LiveSettings:
+    """The live endpoints: Perspective-compatible API and Coral moderation phase."""
+
+    batch_wait_ms: float = 5.0  # how long a request waits for others to share a model batch
+    rate_limit: float = 20.0  # requests per second for a new API key
+    max_text: int = 20480  # characters in one comment, as Perspective allows
+    max_body: int = 1 << 20  # bytes in one request body
+    moderate_staff: bool = False  # Coral: decide comments by staff, moderators and admins too
+
+
 def _cache_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
@@ -45,6 +56,7 @@ class Settings:
     db: str = "moderation.db"
     rules: Path = Path("rules/default.yml")
     toxicity: ToxicitySettings = field(default_factory=ToxicitySettings)
+    live: LiveSettings = field(default_factory=LiveSettings)
 
     @property
     def db_url(self) -> str:
@@ -68,6 +80,8 @@ def load_settings(user_file: Path | None = None, **overrides: Any) -> Settings:
             continue
         if key.startswith("toxicity_"):
             data["toxicity"][key.removeprefix("toxicity_")] = value
+        elif key.startswith("live_"):
+            data.setdefault("live", {})[key.removeprefix("live_")] = value
         else:
             data[key] = value
     return _build(data, path)
@@ -101,8 +115,10 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
 def _build(data: dict[str, Any], source: Path | None) -> Settings:
     where = str(source) if source else "settings"
     tox = dict(data.pop("toxicity", {}))
-    _check_keys(where, data, Settings, skip={"toxicity"})
+    live = dict(data.pop("live", {}))
+    _check_keys(where, data, Settings, skip={"toxicity", "live"})
     _check_keys(f"{where} [toxicity]", tox, ToxicitySettings)
+    _check_keys(f"{where} [live]", live, LiveSettings)
     if tox.get("model") not in DETOXIFY_MODELS:
         raise SettingsError(
             f"{where}: toxicity model {tox.get('model')!r} is not one of {', '.join(DETOXIFY_MODELS)}"
@@ -114,7 +130,23 @@ def _build(data: dict[str, Any], source: Path | None) -> Settings:
     else:
         tox.pop("cache_dir", None)
     toxicity = replace(ToxicitySettings(), **tox)
-    return Settings(db=str(data["db"]), rules=Path(data["rules"]), toxicity=toxicity)
+    return Settings(
+        db=str(data["db"]),
+        rules=Path(data["rules"]),
+        toxicity=toxicity,
+        live=_live(live, where),
+    )
+
+
+def _live(values: dict[str, Any], where: str) -> LiveSettings:
+    defaults = LiveSettings()
+    for key, value in values.items():
+        wanted = type(getattr(defaults, key))
+        if isinstance(value, bool) != (wanted is bool) or not isinstance(value, int | float):
+            raise SettingsError(f"{where} [live]: {key} must be a {wanted.__name__}, not {value!r}")
+        if value < 0:
+            raise SettingsError(f"{where} [live]: {key} cannot be negative")
+    return replace(defaults, **values)
 
 
 def _check_keys(where: str, data: dict[str, Any], cls: type, skip: set[str] = frozenset()) -> None:

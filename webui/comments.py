@@ -14,7 +14,7 @@ bp = Blueprint("comments", __name__)
 @bp.route("/comments/<comment_id>")
 @login_required
 def show(comment_id: str):
-    page = comment_page(moderation().store, comment_id, moderation().rules)
+    page = comment_page(moderation().moderator, comment_id)
     if page is None:
         abort(404)
     return render_template("comment.html", page=page)

@@ -1,6 +1,7 @@
-"""What the app holds across requests: settings, the store's engine, the compiled rules.
+"""What the app holds across requests: settings, the store's engine, the scoring core.
 
-The store and the rule file load on first use, once; rules reload only when an editor asks.
+The store, the rule file and the models load on first use, once per process; rules reload
+only when an editor asks.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import Connection
 
+from moderation.core import Moderator
 from moderation.rules import RuleSet, load_rules
 from moderation.settings import Settings, load_settings
 from moderation.store import Store, open_store
@@ -24,7 +26,7 @@ class Moderation:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._store: Store | None = None
-        self._rules: RuleSet | None = None
+        self._moderator: Moderator | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -44,17 +46,22 @@ class Moderation:
             return self._store
 
     @property
-    def rules(self) -> RuleSet:
+    def moderator(self) -> Moderator:
+        """The scoring core on the app's store: one per process, its model loaded once."""
+        store = self.store
         with self._lock:
-            if self._rules is None:
-                self._rules = load_rules(self.settings.rules)
-            return self._rules
+            if self._moderator is None:
+                self._moderator = Moderator.from_settings(self.settings, store)
+            return self._moderator
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.moderator.rules
 
     def reload_rules(self) -> RuleSet:
         """Read the rule file again (an error leaves the rules in use as they were)."""
         fresh = load_rules(self.settings.rules)
-        with self._lock:
-            self._rules = fresh
+        self.moderator.rules = fresh
         return fresh
 
 

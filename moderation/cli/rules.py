@@ -182,39 +182,35 @@ def explain(
 
         moderation explain c87bf544aea745b98
     """
-    from moderation.rules import load_rules
-    from moderation.rules.conditions import Subject
+    from moderation.core import Moderator
     from moderation.settings import load_settings
     from moderation.store import open_store
-    from moderation.store.evaluation import find_stored
 
     settings = load_settings(config_file, db=db, rules=rules_file)
-    ruleset = load_rules(settings.rules)
     store = open_store(settings.db_url, create=False)
     try:
-        with store.transaction() as connection:
-            stored = find_stored(connection, comment_id)
+        explained = Moderator.from_settings(settings, store).explain(comment_id)
     finally:
         store.close()
-    if stored is None:
+    if explained is None:
         raise ModerationError(f"no scored comment '{comment_id}' in the store")
+    stored, decision = explained.stored, explained.decision
     comment = stored.comment
-    subject = Subject(comment, stored.scores.values(), stored.context)
-    winner = ruleset.winner(ruleset.matching(subject))
+    winner = decision.matches[0] if decision.action else None
     click.echo(
         f"{comment.id} by {comment.author} (comment {comment.position}, depth {comment.depth})"
     )
     click.echo(f"  text:  {' '.join(comment.text.split())}")
     if comment.quote:
         click.echo(f"  quote: {' '.join(comment.quote.split())}")
-    scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(subject.scores.items()))
+    scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(stored.scores.values().items()))
     click.echo(f"  scores: {scores or 'none'}")
     click.echo(
-        f"  decision under {ruleset.name}: {winner.action.value + ' by ' + winner.id if winner else 'no rule acts'}"
+        f"  decision under {decision.ruleset}: {winner.action.value + ' by ' + winner.rule_id if winner else 'no rule acts'}"
     )
     if stored.review:
         click.echo(f"  moderators: {stored.review}")
-    for rule, matched, evidence in ruleset.explain(subject):
+    for rule, matched, evidence in explained.trace:
         state = "MATCH" if matched else "no"
         mode = " (shadow: recorded, takes no action)" if rule.shadow else ""
         click.echo(f"\n{state:5} {rule.id} [{rule.action.value}, priority {rule.priority}]{mode}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from moderation.records import Article
 from moderation.store.db import upsert
@@ -28,3 +28,14 @@ def save(connection: Connection, items: list[Article], now: datetime) -> None:
     upsert(
         connection, articles, rows, ["id"], ["source", "title", "byline", "section", "published"]
     )
+
+
+def lookup(connection: Connection, ids: set[str]) -> dict[str, Article]:
+    """Stored articles by id."""
+    if not ids:
+        return {}
+    query = select(articles).where(articles.c.id.in_(sorted(ids)))
+    return {
+        row.id: Article(row.id, row.source, row.title, row.byline, row.section, row.published)
+        for row in connection.execute(query)
+    }

@@ -8,7 +8,13 @@ from sqlalchemy import Connection, func, select
 
 from moderation.records import Comment, ReplyBasis, text_key
 from moderation.store.db import upsert
-from moderation.store.schema import articles, comments, review_states, rule_decisions
+from moderation.store.schema import (
+    articles,
+    comment_revisions,
+    comments,
+    review_states,
+    rule_decisions,
+)
 
 _REFRESHED = [
     "author",
@@ -132,3 +138,66 @@ def lookup(connection: Connection, ids: set[str]) -> dict[str, Comment]:
                 depth=row.depth, status=row.status,
             )  # fmt: skip
     return found
+
+
+def keep_revisions(connection: Connection, items: list[Comment], now: datetime) -> set[str]:
+    """Before comments are saved again: keep the earlier text and decision of each one whose
+    text changed (an edit). Returns the ids of the comments already stored."""
+    by_id = {c.id: c for c in items}
+    query = (
+        select(
+            comments.c.id, comments.c.text, comments.c.quote, comments.c.text_key,
+            rule_decisions.c.action, rule_decisions.c.rule_ids, rule_decisions.c.decided_at,
+        )
+        .outerjoin(rule_decisions, rule_decisions.c.comment_id == comments.c.id)
+        .where(comments.c.id.in_(sorted(by_id)))
+    )  # fmt: skip
+    rows = connection.execute(query).all()
+    changed = [
+        {
+            "comment_id": row.id,
+            "text": row.text,
+            "quote": row.quote,
+            "action": row.action,
+            "rule_ids": row.rule_ids or [],
+            "decided_at": row.decided_at,
+            "replaced_at": now,
+        }
+        for row in rows
+        if row.text_key != text_key(by_id[row.id].text)
+    ]
+    if changed:
+        connection.execute(comment_revisions.insert(), changed)
+    return {row.id for row in rows}
+
+
+def revisions(connection: Connection, comment_id: str) -> list[dict]:
+    """A comment's earlier texts and the decisions on them, oldest first."""
+    query = (
+        select(comment_revisions)
+        .where(comment_revisions.c.comment_id == comment_id)
+        .order_by(comment_revisions.c.id)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def latest_by(connection: Connection, article_id: str, author: str) -> str | None:
+    """The id of the author's latest comment on an article (the one an edit changes)."""
+    query = (
+        select(comments.c.id)
+        .where(comments.c.article_id == article_id, comments.c.author == author)
+        .order_by(comments.c.first_seen.desc(), comments.c.position.desc())
+        .limit(1)
+    )
+    return connection.scalar(query)
+
+
+def latest_with_text(connection: Connection, text: str) -> str | None:
+    """The id of the latest stored comment with exactly this text."""
+    query = (
+        select(comments.c.id)
+        .where(comments.c.text_key == text_key(text))
+        .order_by(comments.c.first_seen.desc())
+        .limit(1)
+    )
+    return connection.scalar(query)

@@ -138,3 +138,42 @@ runs = Table(
     Column("sentiment_model", String),
     Column("toxicity_model", String),
 )
+
+# A comment's earlier texts and what the rules decided on each (a live comment edited).
+comment_revisions = Table(
+    "comment_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("comment_id", String, ForeignKey("comments.id"), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("quote", Text),
+    Column("action", String),  # the rule decision on this text: hold | flag | reject | approve
+    Column("rule_ids", JSON, nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("replaced_at", DateTime(timezone=True), nullable=False),
+)
+
+# Keys of the Perspective-compatible API: only a hash is kept; the key is shown once.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("key_hash", String, nullable=False, unique=True),  # sha256 of the key
+    Column("prefix", String, nullable=False),  # the key's first characters, to tell keys apart
+    Column("rate_limit", Float, nullable=False),  # requests per second
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),  # NULL while the key works
+)
+
+# Signing secrets of Coral external moderation phases. Kept as they are: checking an HMAC
+# needs the secret itself. Two per phase while a secret is rolled.
+coral_secrets = Table(
+    "coral_secrets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("phase", Text, nullable=False, index=True),
+    Column("secret", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True)),  # NULL while it is accepted
+)

@@ -1,0 +1,280 @@
+"""The scoring core: score comments given as values and decide them by the rules.
+
+Every front end calls this: `moderation score` (through the pipeline), `explain`, the
+review UI and the live endpoints (Perspective-compatible, Coral phase). It needs no files
+and no database. Given a store, it reads thread context, author history and cached scores
+from it, and caches there the scores it computes; `record` writes comments and decisions.
+
+    moderator = Moderator.from_settings(load_settings())
+    result = moderator.moderate("You are an idiot.")
+    result.decision.action, result.scores.toxicity.labels
+
+The toxicity model loads once, on the first text that needs it. Texts from concurrent
+callers are scored together (`moderation.batching`), so twenty requests at once cost
+about one batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from moderation.batching import Batcher
+from moderation.records import Article, Comment, Decision, Scores, ScoreSet, stable_id, text_key
+from moderation.rules import RuleSet, load_rules
+from moderation.rules.conditions import Evidence
+from moderation.rules.context import AuthorHistory, Context, thread_contexts
+from moderation.rules.engine import Rule
+from moderation.scoring import TextScorer
+from moderation.scoring.sentiment import VaderScorer
+from moderation.settings import Settings
+from moderation.store import Store
+from moderation.store import articles as article_store
+from moderation.store import comments as comment_store
+from moderation.store import decisions as decision_store
+from moderation.store import reviews as review_store
+from moderation.store import scores as score_store
+from moderation.store.evaluation import StoredComment, find_stored
+
+BATCH_WAIT = 0.005  # seconds a live request waits for others to share its model batch
+MAX_BATCH = 512  # texts in one shared batch
+
+
+@dataclass
+class Moderated:
+    """A comment with its scores (each with the model that produced it) and the decision."""
+
+    comment: Comment
+    scores: Scores
+    decision: Decision
+    title: str = ""  # of its article, where known
+
+
+@dataclass
+class Explained:
+    """A stored comment decided afresh from its stored scores, with every rule's verdict."""
+
+    stored: StoredComment
+    decision: Decision
+    trace: list[tuple[Rule, bool, list[Evidence]]]
+
+
+class Moderator:
+    """Rules, scorers and (optionally) a store: scores and decides comments."""
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        open_toxicity: Callable[[], TextScorer],
+        toxicity_id: str,
+        store: Store | None = None,
+        sentiment: TextScorer | None = None,
+        batch_wait: float = BATCH_WAIT,
+    ) -> None:
+        self.rules = rules
+        self.store = store
+        self.sentiment = sentiment or VaderScorer()
+        self._open_toxicity = open_toxicity
+        self._expected_toxicity_id = toxicity_id
+        self._toxicity: TextScorer | None = None
+        self._load_lock = threading.Lock()
+        self._batcher = Batcher(self._score_toxicity, batch_wait, MAX_BATCH)
+        self.scored_texts = 0  # distinct texts sent to the toxicity model
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        store: Store | None = None,
+        open_toxicity: Callable[[], TextScorer] | None = None,
+        rules: RuleSet | None = None,
+    ) -> Moderator:
+        """A moderator with the configured rules and models (the model loads on first use)."""
+        from moderation.scoring.toxicity import expected_model_id, open_toxicity_scorer
+
+        return cls(
+            rules or load_rules(settings.rules),
+            open_toxicity or (lambda: open_toxicity_scorer(settings.toxicity)),
+            expected_model_id(settings.toxicity),
+            store,
+            batch_wait=settings.live.batch_wait_ms / 1000,
+        )
+
+    @property
+    def toxicity_id(self) -> str:
+        """The toxicity model's id: the loaded one's, or the one it is expected to have."""
+        return self._toxicity.model_id if self._toxicity else self._expected_toxicity_id
+
+    @property
+    def toxicity(self) -> TextScorer | None:
+        """The toxicity scorer, if it has been loaded."""
+        return self._toxicity
+
+    @property
+    def batches(self) -> int:
+        """How many model batches have run."""
+        return self._batcher.batches
+
+    def load(self) -> TextScorer:
+        """Load the toxicity model now (once per moderator); it may fall back to another."""
+        with self._load_lock:
+            if self._toxicity is None:
+                self._toxicity = self._open_toxicity()
+            return self._toxicity
+
+    def close(self) -> None:
+        """Stop the batching thread."""
+        self._batcher.close()
+
+    def moderate(self, comment: Comment | str, article: Article | None = None) -> Moderated:
+        """Score and decide one comment (a bare text becomes a comment of its own)."""
+        return self.moderate_many([comment], [article] if article else ())[0]
+
+    def moderate_many(
+        self, comments: Sequence[Comment | str], articles: Iterable[Article] = ()
+    ) -> list[Moderated]:
+        """Score and decide comments, in order; replies see parents given with them."""
+        items = [c if isinstance(c, Comment) else comment_of(c) for c in comments]
+        if not items:
+            return []
+        by_id = {a.id: a for a in articles}
+        labels = self.labels({text_key(t): t for c in items for t in (c.text, c.quote) if t})
+        contexts = self._contexts(items, by_id)
+        sentiment, toxicity = self.sentiment.model_id, self.toxicity_id
+
+        def score_set(model: str, text: str | None) -> ScoreSet | None:
+            return ScoreSet(model, labels[model][text_key(text)]) if text else None
+
+        results = []
+        for comment in items:
+            scores = Scores(
+                sentiment=score_set(sentiment, comment.text) or ScoreSet(sentiment, {}),
+                toxicity=score_set(toxicity, comment.text) or ScoreSet(toxicity, {}),
+                quote_sentiment=score_set(sentiment, comment.quote),
+                quote_toxicity=score_set(toxicity, comment.quote),
+            )
+            decision = self.rules.decide(comment, scores, contexts[comment.id])
+            article = by_id.get(comment.article_id)
+            results.append(Moderated(comment, scores, decision, article.title if article else ""))
+        return results
+
+    def toxicity_of(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """The toxicity labels of each text (from the cache where it has them)."""
+        keys = [text_key(t) for t in texts]
+        labels = self.labels(dict(zip(keys, texts, strict=True)), sentiment=False)
+        return [labels[self.toxicity_id][k] for k in keys]
+
+    def labels(
+        self, texts: Mapping[str, str], sentiment: bool = True
+    ) -> dict[str, dict[str, dict[str, float]]]:
+        """model id -> text key -> labels, for texts by key: cached ones read, others scored."""
+        models = [self.sentiment.model_id] if sentiment else []
+        found = self._cached(list(texts), [*models, self.toxicity_id])
+        if len(found[self.toxicity_id]) < len(texts) and self._toxicity is None:
+            self.load()
+            if self.toxicity_id not in found:  # it fell back: that model's cache applies
+                found |= self._cached(list(texts), [self.toxicity_id])
+        fresh: dict[str, dict[str, dict[str, float]]] = {}
+        missing = [k for k in texts if k not in found[self.toxicity_id]]
+        pending = self._batcher.submit([texts[k] for k in missing])
+        if sentiment:  # in this thread, while the model works in the batcher's
+            unscored = [k for k in texts if k not in found[self.sentiment.model_id]]
+            fresh[self.sentiment.model_id] = dict(
+                zip(unscored, self.sentiment.score([texts[k] for k in unscored]), strict=True)
+            )
+        fresh[self.toxicity_id] = dict(zip(missing, pending.result(), strict=True))
+        self._cache(fresh)
+        for model, new in fresh.items():
+            found[model].update(new)
+        return found
+
+    def explain(self, comment_id: str) -> Explained | None:
+        """A stored comment decided by the current rules from its stored scores, and why."""
+        if self.store is None:
+            return None
+        with self.store.transaction() as connection:
+            stored = find_stored(connection, comment_id)
+        if stored is None:
+            return None
+        subject = self.rules.subject(stored.comment, stored.scores, stored.context)
+        decision = self.rules.decide(stored.comment, stored.scores, stored.context)
+        return Explained(stored, decision, self.rules.explain(subject))
+
+    def record(self, results: Sequence[Moderated], articles: Iterable[Article] = ()) -> set[str]:
+        """Store comments, their articles and decisions in one transaction; returns the ids
+        that were new. A comment whose text changed keeps its earlier text and decision."""
+        if self.store is None:
+            raise ValueError("this moderator has no store")
+        now = datetime.now(UTC)
+        with self.store.transaction() as connection:
+            article_store.save(connection, list(articles), now)
+            seen = comment_store.keep_revisions(connection, [r.comment for r in results], now)
+            comment_store.save(connection, [r.comment for r in results], now)
+            by_models: dict[tuple[str, str], list] = {}
+            for r in results:
+                top = max(r.scores.toxicity.labels.values(), default=None)
+                models = (r.scores.sentiment.model, r.scores.toxicity.model)
+                by_models.setdefault(models, []).append((r.comment.id, r.decision, top))
+            for (sentiment, toxicity), decided in by_models.items():
+                decision_store.record(connection, decided, sentiment, toxicity, now)
+        return {r.comment.id for r in results} - seen
+
+    def _score_toxicity(self, texts: list[str]) -> list[dict[str, float]]:
+        scored = self.load().score(texts)
+        self.scored_texts += len(texts)
+        return scored
+
+    def _cached(self, keys: list[str], models: Sequence[str]) -> dict[str, dict]:
+        if self.store is None or not keys:
+            return {model: {} for model in models}
+        with self.store.transaction() as connection:
+            return {model: score_store.known(connection, keys, model) for model in models}
+
+    def _cache(self, fresh: Mapping[str, Mapping[str, Mapping[str, float]]]) -> None:
+        if self.store is None or not any(fresh.values()):
+            return
+        now = datetime.now(UTC)
+        kinds = {self.sentiment.model_id: "sentiment"}
+        with self.store.transaction() as connection:
+            for model, labels in fresh.items():
+                score_store.add(connection, kinds.get(model, "toxicity"), model, labels, now)
+
+    def _contexts(
+        self, comments: list[Comment], articles: dict[str, Article]
+    ) -> dict[str, Context]:
+        if self.store is None:
+            _set_depths(comments, {})
+            return thread_contexts(comments, articles, None)
+        ids = {c.id for c in comments}
+        authors = {c.author for c in comments}
+        with self.store.transaction() as connection:
+            parents = comment_store.lookup(
+                connection, {c.parent_id for c in comments if c.parent_id} - ids
+            )
+            history = AuthorHistory(
+                review_store.rejections_by_author(connection, authors),
+                comment_store.first_ids_by_author(connection, authors),
+            )
+            unknown = {c.article_id for c in comments} - set(articles)
+            articles = articles | article_store.lookup(connection, unknown)
+        _set_depths(comments, parents)
+        return thread_contexts(comments, articles, history, known=parents)
+
+
+def comment_of(text: str, article_id: str = "live", author: str = "") -> Comment:
+    """A comment with nothing but its text (an API request, a rule preview)."""
+    return Comment(
+        id=stable_id("t", text), article_id=article_id, author=author, position=1, text=text
+    )
+
+
+def _set_depths(comments: list[Comment], parents: dict[str, Comment]) -> None:
+    """Depths for comments whose source gives parents but not depths (archives, live)."""
+    known = dict(parents)
+    for comment in comments:
+        parent = known.get(comment.parent_id) if comment.parent_id else None
+        if parent is not None and comment.depth == 0:
+            comment.depth = parent.depth + 1
+        known[comment.id] = comment
