@@ -128,20 +128,29 @@ class Moderator:
         """Stop the batching thread."""
         self._batcher.close()
 
-    def moderate(self, comment: Comment | str, article: Article | None = None) -> Moderated:
+    def moderate(
+        self, comment: Comment | str, article: Article | None = None, author_history: bool = True
+    ) -> Moderated:
         """Score and decide one comment (a bare text becomes a comment of its own)."""
-        return self.moderate_many([comment], [article] if article else ())[0]
+        return self.moderate_many([comment], [article] if article else (), author_history)[0]
 
     def moderate_many(
-        self, comments: Sequence[Comment | str], articles: Iterable[Article] = ()
+        self,
+        comments: Sequence[Comment | str],
+        articles: Iterable[Article] = (),
+        author_history: bool = True,
     ) -> list[Moderated]:
-        """Score and decide comments, in order; replies see parents given with them."""
+        """Score and decide comments, in order; replies see parents given with them.
+
+        With a store, rules see thread context and (unless `author_history` is off, for
+        comments whose author is unknown) what the store knows of each author.
+        """
         items = [c if isinstance(c, Comment) else comment_of(c) for c in comments]
         if not items:
             return []
         by_id = {a.id: a for a in articles}
         labels = self.labels({text_key(t): t for c in items for t in (c.text, c.quote) if t})
-        contexts = self._contexts(items, by_id)
+        contexts = self._contexts(items, by_id, author_history)
         sentiment, toxicity = self.sentiment.model_id, self.toxicity_id
 
         def score_set(model: str, text: str | None) -> ScoreSet | None:
@@ -159,6 +168,10 @@ class Moderator:
             article = by_id.get(comment.article_id)
             results.append(Moderated(comment, scores, decision, article.title if article else ""))
         return results
+
+    def toxicity_labels(self) -> tuple[str, ...]:
+        """Every label the toxicity model gives (loads it if need be)."""
+        return tuple(self.load().labels)
 
     def toxicity_of(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """The toxicity labels of each text (from the cache where it has them)."""
@@ -242,7 +255,7 @@ class Moderator:
                 score_store.add(connection, kinds.get(model, "toxicity"), model, labels, now)
 
     def _contexts(
-        self, comments: list[Comment], articles: dict[str, Article]
+        self, comments: list[Comment], articles: dict[str, Article], author_history: bool
     ) -> dict[str, Context]:
         if self.store is None:
             _set_depths(comments, {})
@@ -253,9 +266,13 @@ class Moderator:
             parents = comment_store.lookup(
                 connection, {c.parent_id for c in comments if c.parent_id} - ids
             )
-            history = AuthorHistory(
-                review_store.rejections_by_author(connection, authors),
-                comment_store.first_ids_by_author(connection, authors),
+            history = (
+                AuthorHistory(
+                    review_store.rejections_by_author(connection, authors),
+                    comment_store.first_ids_by_author(connection, authors),
+                )
+                if author_history
+                else None
             )
             unknown = {c.article_id for c in comments} - set(articles)
             articles = articles | article_store.lookup(connection, unknown)

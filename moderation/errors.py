@@ -41,3 +41,11 @@ class StoreError(ModerationError):
 
 class SettingsError(ModerationError):
     """A settings file or option has a value that cannot be used."""
+
+
+class ApiError(ModerationError):
+    """A live API request that cannot be answered: HTTP code, Google-style status, message."""
+
+    def __init__(self, code: int, status: str, message: str) -> None:
+        self.code, self.status, self.message = code, status, message
+        super().__init__(message)

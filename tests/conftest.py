@@ -135,3 +135,28 @@ def csrf_token(client) -> str:
     import re
 
     return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").data.decode()).group(1)
+
+
+# --- the live endpoints ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server():
+    """Serve an app on 127.0.0.1 and a free port, in threads, as `moderation serve` does;
+    returns its base URL. Stopped when the test ends."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    servers = []
+
+    def start(app) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -1,4 +1,5 @@
-"""The moderators' review queue: a Flask app over the same store as the command line.
+"""The moderators' review queue and the live endpoints: a Flask app over the same store
+and scoring core as the command line.
 
 create_app() -> app; `moderation serve` runs it on 127.0.0.1.
 """
@@ -14,7 +15,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from moderation.errors import ModerationError
-from webui import admin, audit, auth, comments, editor, queue
+from webui import admin, api, audit, auth, comments, editor, queue
 from webui.state import Moderation
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         # Sessions then last until the server restarts; set MODERATION_SECRET_KEY to keep them.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
-    app.extensions["moderation"] = Moderation.from_config(app.config)
+    state = app.extensions["moderation"] = Moderation.from_config(app.config)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # request bodies: 413 beyond this
+        app.config["MAX_CONTENT_LENGTH"] = state.settings.live.max_body
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (auth.bp, queue.bp, comments.bp, audit.bp, editor.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in api.blueprints:  # key or signature auth: no session, no CSRF token
+        csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     _register_errors(app)
     app.after_request(_secure)

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import Connection
 
 from moderation.core import Moderator
+from moderation.live.keys import KeyGate
 from moderation.rules import RuleSet, load_rules
 from moderation.settings import Settings, load_settings
 from moderation.store import Store, open_store
@@ -27,6 +28,7 @@ class Moderation:
         self.settings = settings
         self._store: Store | None = None
         self._moderator: Moderator | None = None
+        self._key_gate: KeyGate | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -53,6 +55,15 @@ class Moderation:
             if self._moderator is None:
                 self._moderator = Moderator.from_settings(self.settings, store)
             return self._moderator
+
+    @property
+    def key_gate(self) -> KeyGate:
+        """API keys and their rate limits, counted in this process."""
+        store = self.store
+        with self._lock:
+            if self._key_gate is None:
+                self._key_gate = KeyGate(store)
+            return self._key_gate
 
     @property
     def rules(self) -> RuleSet:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,9 +24,12 @@ from moderation.records import ROLES
 def serve(
     db: str | None, rules: Path | None, config_file: Path | None, host: str, port: int
 ) -> None:
-    """Run the review UI (Flask's own server; see the README for production).
+    """Run the review UI and the live endpoints (Flask's own server; see the README for
+    production). The models load once, before the first request.
 
-    Example:
+    Serves the queue at /, the Perspective-compatible API at /v1alpha1/comments:analyze
+    (keys: `moderation keys add`), the Coral phase at /coral/moderation (secrets:
+    `moderation coral add-phase`) and /healthz. Example:
 
         moderation serve --db moderation.db --port 8080
     """
@@ -32,9 +37,14 @@ def serve(
 
     app = create_app({"MODERATION_DB": db, "MODERATION_RULES": str(rules) if rules else None,
                       "MODERATION_CONFIG": str(config_file) if config_file else None})  # fmt: skip
-    app.extensions["moderation"].store  # noqa: B018 - open (and migrate) the store before serving
-    click.echo(f"Review queue on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    app.run(host=host, port=port)
+    _log_requests()
+    moderator = app.extensions["moderation"].moderator  # opens (and migrates) the store
+    moderator.load()
+    click.echo(f"Models: {moderator.sentiment.model_id}, {moderator.toxicity_id}", err=True)
+    click.echo(
+        f"Review queue and live endpoints on http://{host}:{port}/ (Ctrl-C to stop)", err=True
+    )
+    app.run(host=host, port=port, threaded=True)
 
 
 @cli.group()
@@ -77,3 +87,26 @@ def add(name: str, role: str, password: str, db: str | None, config_file: Path |
     finally:
         store.close()
     click.echo(f"Added {name} ({role}).")
+
+
+class _HideKeys(logging.Filter):
+    """API keys travel in the query string (?key=...): the access log shows them hidden."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _KEY.sub(r"\1key=***", str(record.msg))
+        record.args = tuple(_KEY.sub(r"\1key=***", str(a)) for a in record.args or ())
+        return True
+
+
+_KEY = re.compile(r"([?&])key=[^&\s\"]*")
+
+
+def _log_requests() -> None:
+    """The access log without keys, and one line per live request naming its key."""
+    logging.getLogger("werkzeug").addFilter(_HideKeys())
+    live = logging.getLogger("moderation.live")
+    live.setLevel(logging.INFO)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    live.addHandler(handler)
+    live.propagate = False

@@ -10,5 +10,6 @@ class TextScorer(Protocol):
     """Anything that scores texts: one dict of label -> value per text, in order."""
 
     model_id: str
+    labels: Sequence[str]  # every label it gives, as rules spell them after the kind
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]: ...

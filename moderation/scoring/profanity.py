@@ -11,6 +11,8 @@ LABEL = "profanity"
 class ProfanityScorer:
     """One label, `profanity`: the probability that a text is offensive."""
 
+    labels = (LABEL,)
+
     def __init__(self) -> None:
         from profanity_check import predict_prob  # loads its bundled model once
 

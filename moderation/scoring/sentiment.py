@@ -11,6 +11,8 @@ from typing import Any
 class VaderScorer:
     """VADER's lexicon scorer; the lexicon loads on first use."""
 
+    labels = ("neg", "neu", "pos", "compound")
+
     def __init__(self) -> None:
         self.model_id = f"vader@{version('vaderSentiment')}"
 

@@ -76,7 +76,7 @@ class DetoxifyScorer:
         self._detoxify = detoxify  # the Detoxify object itself, for comparisons with its predict()
         self._model = detoxify.model.eval()
         self._tokenizer = detoxify.tokenizer
-        self._labels = [_LABEL_NAMES.get(name, name) for name in detoxify.class_names]
+        self.labels = tuple(_LABEL_NAMES.get(name, name) for name in detoxify.class_names)
         self._device = settings.device
         self._batch_tokens = settings.batch_tokens
         limits = (
@@ -110,7 +110,7 @@ class DetoxifyScorer:
             best[owner] = (
                 row if previous is None else [max(a, b) for a, b in zip(previous, row, strict=True)]
             )
-        return [dict(zip(self._labels, row, strict=True)) for row in best]
+        return [dict(zip(self.labels, row, strict=True)) for row in best]
 
     def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
         encoded = self._tokenizer(

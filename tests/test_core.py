@@ -1,0 +1,126 @@
+"""The scoring core: comments given as values, scored and decided, with or without a store."""
+
+from __future__ import annotations
+
+import threading
+
+from conftest import DEFAULT_RULES, SEEDS
+
+from moderation.core import Moderator
+from moderation.pipeline import RunOptions, score_paths
+from moderation.records import Action, Article, Comment
+from moderation.rules import load_rules
+from moderation.scoring.toxicity import open_toxicity_scorer
+from moderation.store import open_store
+
+
+def test_a_text_is_scored_and_decided_with_no_files_and_no_database(settings):
+    moderator = Moderator.from_settings(settings)
+    result = moderator.moderate("Jake, you are a clueless idiot.")
+    assert result.decision.action is Action.FLAG
+    assert "insult" in result.decision.rule_ids
+    assert result.scores.toxicity.model == "alt-profanity-check@1.9.1"
+    assert result.scores.sentiment.model.startswith("vader@")
+    assert result.scores.sentiment.labels["compound"] < 0
+    spans = [s.text for m in result.decision.matches for s in m.spans]
+    assert "idiot" in spans
+    calm = moderator.moderate("Thanks for the clear reporting.")
+    assert calm.decision.action is None
+
+
+def test_replies_given_together_see_their_parents(settings):
+    moderator = Moderator.from_settings(settings)
+    article = Article("a1", "test", "An article")
+    parent = Comment("c1", "a1", "Jake Hall", 1, "The council did well.")
+    reply = Comment("c2", "a1", "Dan", 2, "Jake Hall, you're clueless bro", parent_id="c1")
+    results = moderator.moderate_many([parent, reply], [article])
+    assert results[1].decision.action is Action.FLAG
+    assert "personal-attack" in results[1].decision.rule_ids
+    assert results[1].comment.depth == 1
+    assert results[1].title == "An article"
+
+
+def test_concurrent_callers_share_model_batches(settings):
+    calls = []
+
+    class CountingScorer:
+        model_id, labels = "counting@1", ("toxicity",)
+
+        def score(self, texts):
+            calls.append(len(texts))
+            return [{"toxicity": 0.1} for _ in texts]
+
+    rules = load_rules(DEFAULT_RULES)
+    moderator = Moderator(rules, CountingScorer, "counting@1", batch_wait=0.2)
+    barrier = threading.Barrier(20)
+    results = [None] * 20
+
+    def client(i: int) -> None:
+        barrier.wait()
+        results[i] = moderator.moderate(f"comment number {i} from a reader")
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    moderator.close()
+    assert all(r.scores.toxicity.labels == {"toxicity": 0.1} for r in results)
+    assert sum(calls) == 20
+    assert len(calls) <= 3  # twenty callers, one or two model batches
+
+
+def test_a_failing_model_fails_every_waiting_caller_not_hangs(settings):
+    class Broken:
+        model_id, labels = "broken@1", ("toxicity",)
+
+        def score(self, texts):
+            raise RuntimeError("out of memory")
+
+    moderator = Moderator(load_rules(DEFAULT_RULES), Broken, "broken@1")
+    try:
+        moderator.moderate("anything")
+    except RuntimeError as exc:
+        assert "out of memory" in str(exc)
+    else:
+        raise AssertionError("the error did not reach the caller")
+    moderator.close()
+
+
+def test_the_core_decides_as_the_file_run_stored(settings):
+    report = score_paths(
+        [SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity),
+        options=RunOptions(keep_results=True),
+    )  # fmt: skip
+    store = open_store(settings.db_url)
+    moderator = Moderator.from_settings(settings, store)
+    for stored in report.results:
+        again = moderator.explain(stored.comment.id)
+        assert again.decision.action == stored.decision.action
+        assert again.decision.rule_ids == stored.decision.rule_ids
+    store.close()
+
+
+def test_a_store_gives_cached_scores_and_author_history(tiny_settings):
+    settings = tiny_settings
+    store = open_store(settings.db_url)
+    loads = []
+
+    def opener():
+        loads.append(1)
+        return open_toxicity_scorer(settings.toxicity)
+
+    moderator = Moderator.from_settings(settings, store, opener)
+    article = Article("a1", "test", "An article")
+    first = Comment("c1", "a1", "Ann", 1, "A first comment with a link https://example.com")
+    moderator.record(moderator.moderate_many([first], [article]), [article])
+    again = Moderator.from_settings(settings, store, lambda: 1 / 0)  # must not load a model
+    result = again.moderate(first, article)
+    assert "toxicity" in result.scores.toxicity.labels  # from the store's cache
+    assert loads == [1]
+    second = Comment("c2", "a1", "Ann", 2, "Another link https://example.com/2")
+    newcomer = Comment("c3", "a1", "Bo", 3, "My first link https://example.com/3")
+    decided = moderator.moderate_many([second, newcomer], [article])
+    assert "first-comment-links" not in decided[0].decision.rule_ids  # Ann was seen before
+    assert "first-comment-links" in decided[1].decision.rule_ids
+    store.close()
