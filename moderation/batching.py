@@ -3,8 +3,9 @@
 A model scores 20 texts in one batch in about the time it scores a few one by one; 20
 live requests that each send one text should cost about one batch, not 20. Every caller
 hands its texts to one worker thread; the worker takes the first request, waits a few
-milliseconds for others (or until enough texts are in), scores them all at once and
-hands each caller its own rows. Requests that arrive while a batch is running wait for
+milliseconds for the callers that have announced texts on their way (or until enough
+texts are in), scores them all at once and hands each caller its own rows. A lone
+request does not wait at all. Requests that arrive while a batch is running wait for
 the next one, so under load batches fill by themselves.
 
 Hand-written: the pattern is small, and the serving libraries that do it (Ray Serve,
@@ -45,10 +46,24 @@ class Batcher:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._coming = 0  # callers that announced texts and have not submitted them yet
+        self._coming_lock = threading.Lock()
         self.batches = 0  # how many model calls were made, for tests and benchmarks
 
-    def submit(self, texts: Sequence[str]) -> Future:
+    def announce(self) -> None:
+        """Say that texts are on their way (a batch being collected waits for them)."""
+        with self._coming_lock:
+            self._coming += 1
+
+    def withdraw(self) -> None:
+        """An announced caller will not submit after all."""
+        with self._coming_lock:
+            self._coming -= 1
+
+    def submit(self, texts: Sequence[str], announced: bool = False) -> Future:
         """A future of one label dict per text, in order."""
+        if announced:
+            self.withdraw()
         future: Future = Future()
         if not texts:
             future.set_result([])
@@ -89,13 +104,15 @@ class Batcher:
         deadline = time.monotonic() + self.wait
         while count < self.max_texts:
             remaining = deadline - time.monotonic()
+            waiting = remaining > 0 and self._coming > 0  # announced texts are on their way
             try:
-                item = (
-                    self._queue.get(timeout=remaining)
-                    if remaining > 0
-                    else self._queue.get_nowait()
-                )
+                if waiting:
+                    item = self._queue.get(timeout=min(remaining, 0.0005))
+                else:
+                    item = self._queue.get_nowait()
             except queue.Empty:
+                if waiting:
+                    continue
                 break
             if item is _STOP:
                 return batch, True

@@ -34,6 +34,7 @@ from moderation.store import Store
 from moderation.store import articles as article_store
 from moderation.store import comments as comment_store
 from moderation.store import decisions as decision_store
+from moderation.store import queue as queue_store
 from moderation.store import reviews as review_store
 from moderation.store import scores as score_store
 from moderation.store.evaluation import StoredComment, find_stored
@@ -184,14 +185,21 @@ class Moderator:
     ) -> dict[str, dict[str, dict[str, float]]]:
         """model id -> text key -> labels, for texts by key: cached ones read, others scored."""
         models = [self.sentiment.model_id] if sentiment else []
-        found = self._cached(list(texts), [*models, self.toxicity_id])
-        if len(found[self.toxicity_id]) < len(texts) and self._toxicity is None:
-            self.load()
-            if self.toxicity_id not in found:  # it fell back: that model's cache applies
-                found |= self._cached(list(texts), [self.toxicity_id])
+        self._batcher.announce()  # a batch being collected waits for these texts
+        submitted = False
+        try:
+            found = self._cached(list(texts), [*models, self.toxicity_id])
+            if len(found[self.toxicity_id]) < len(texts) and self._toxicity is None:
+                self.load()
+                if self.toxicity_id not in found:  # it fell back: that model's cache applies
+                    found |= self._cached(list(texts), [self.toxicity_id])
+            missing = [k for k in texts if k not in found[self.toxicity_id]]
+            pending = self._batcher.submit([texts[k] for k in missing], announced=True)
+            submitted = True
+        finally:
+            if not submitted:
+                self._batcher.withdraw()
         fresh: dict[str, dict[str, dict[str, float]]] = {}
-        missing = [k for k in texts if k not in found[self.toxicity_id]]
-        pending = self._batcher.submit([texts[k] for k in missing])
         if sentiment:  # in this thread, while the model works in the batcher's
             unscored = [k for k in texts if k not in found[self.sentiment.model_id]]
             fresh[self.sentiment.model_id] = dict(
@@ -221,7 +229,9 @@ class Moderator:
         if self.store is None:
             raise ValueError("this moderator has no store")
         now = datetime.now(UTC)
+        ids = [r.comment.id for r in results]
         with self.store.transaction() as connection:
+            before = queue_store.states(connection, ids)
             article_store.save(connection, list(articles), now)
             seen = comment_store.keep_revisions(connection, [r.comment for r in results], now)
             comment_store.save(connection, [r.comment for r in results], now)
@@ -232,6 +242,7 @@ class Moderator:
                 by_models.setdefault(models, []).append((r.comment.id, r.decision, top))
             for (sentiment, toxicity), decided in by_models.items():
                 decision_store.record(connection, decided, sentiment, toxicity, now)
+            queue_store.move_counts(connection, before, queue_store.states(connection, ids))
         return {r.comment.id for r in results} - seen
 
     def _score_toxicity(self, texts: list[str]) -> list[dict[str, float]]:
@@ -243,7 +254,7 @@ class Moderator:
         if self.store is None or not keys:
             return {model: {} for model in models}
         with self.store.transaction() as connection:
-            return {model: score_store.known(connection, keys, model) for model in models}
+            return score_store.known_by_model(connection, keys, list(models))
 
     def _cache(self, fresh: Mapping[str, Mapping[str, Mapping[str, float]]]) -> None:
         if self.store is None or not any(fresh.values()):
@@ -257,25 +268,21 @@ class Moderator:
     def _contexts(
         self, comments: list[Comment], articles: dict[str, Article], author_history: bool
     ) -> dict[str, Context]:
-        if self.store is None:
-            _set_depths(comments, {})
-            return thread_contexts(comments, articles, None)
         ids = {c.id for c in comments}
-        authors = {c.author for c in comments}
-        with self.store.transaction() as connection:
-            parents = comment_store.lookup(
-                connection, {c.parent_id for c in comments if c.parent_id} - ids
-            )
-            history = (
-                AuthorHistory(
-                    review_store.rejections_by_author(connection, authors),
-                    comment_store.first_ids_by_author(connection, authors),
-                )
-                if author_history
-                else None
-            )
-            unknown = {c.article_id for c in comments} - set(articles)
-            articles = articles | article_store.lookup(connection, unknown)
+        wanted_parents = {c.parent_id for c in comments if c.parent_id} - ids
+        unknown = {c.article_id for c in comments} - set(articles)
+        parents: dict[str, Comment] = {}
+        history = None
+        if self.store is not None and (wanted_parents or unknown or author_history):
+            authors = {c.author for c in comments}
+            with self.store.transaction() as connection:
+                parents = comment_store.lookup(connection, wanted_parents)
+                if author_history:
+                    history = AuthorHistory(
+                        review_store.rejections_by_author(connection, authors),
+                        comment_store.first_ids_by_author(connection, authors),
+                    )
+                articles = articles | article_store.lookup(connection, unknown)
         _set_depths(comments, parents)
         return thread_contexts(comments, articles, history, known=parents)
 

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from conftest import DATA
 from detoxify import Detoxify
 
 from moderation.errors import ModelError
@@ -212,3 +213,20 @@ def test_the_int8_cache_folder_comes_from_settings_or_xdg(tmp_path, monkeypatch)
     config.write_text('[toxicity]\ncache_dir = "~/models/int8"\n')
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert load_settings(config).toxicity.cache_dir == tmp_path / "home" / "models" / "int8"
+
+
+def test_the_fallback_scorer_gives_the_packages_own_probabilities():
+    import csv
+
+    from profanity_check import predict_prob
+
+    from moderation.scoring.profanity import ProfanityScorer
+
+    with (DATA / "eval" / "davidson_sample.csv").open(encoding="utf-8") as stream:
+        texts = [row["tweet"] for row in csv.DictReader(stream)][:300]
+    texts += ["You absolute idiot", "Have a lovely day", "", "f u c k"]
+    scorer = ProfanityScorer()
+    assert scorer._linear is not None  # the fast form applies to the shipped model
+    fast = [s["profanity"] for s in scorer.score(texts)]
+    slow = list(predict_prob(texts))
+    assert max(abs(a - b) for a, b in zip(fast, slow, strict=True)) < 1e-9

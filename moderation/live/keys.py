@@ -2,7 +2,8 @@
 
 The limit is a token bucket per key, kept in this process: with several server processes
 each allows the key's rate, so run one process with threads (the model is loaded once
-per process anyway; see the README).
+per process anyway; see the README). A key found in the store is remembered for a few
+seconds, so a revoked key stops working within REMEMBER seconds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from moderation.store import Store
 from moderation.store import keys as key_store
 from moderation.store.keys import ApiKey
 
+REMEMBER = 5.0  # seconds a key looked up in the store is trusted without looking again
+
 
 class KeyGate:
     """Checks keys against the store and counts each key's requests."""
@@ -23,6 +26,7 @@ class KeyGate:
         self.store = store
         self._buckets: dict[str, tuple[float, float]] = {}  # name -> (tokens, when)
         self._lock = threading.Lock()
+        self._known: dict[str, tuple[ApiKey | None, float]] = {}  # key -> (found, when)
 
     def admit(self, key: str | None) -> ApiKey:
         """The key, if it works and has requests left; else a 403 or 429 ApiError."""
@@ -32,8 +36,7 @@ class KeyGate:
                 "PERMISSION_DENIED",
                 "The request is missing a valid API key: add ?key=KEY (make one with `moderation keys add NAME`).",
             )
-        with self.store.transaction() as connection:
-            found = key_store.find(connection, key)
+        found = self._find(key)
         if found is None:
             raise ApiError(
                 403,
@@ -46,6 +49,17 @@ class KeyGate:
                 "RESOURCE_EXHAUSTED",
                 f"Quota exceeded for key '{found.name}': {found.rate_limit:g} requests per second.",
             )
+        return found
+
+    def _find(self, key: str) -> ApiKey | None:
+        now = time.monotonic()
+        remembered = self._known.get(key)
+        if remembered is not None and now - remembered[1] < REMEMBER:
+            return remembered[0]
+        with self.store.transaction() as connection:
+            found = key_store.find(connection, key)
+        if found is not None:  # unknown keys are not remembered: no memory for guesses
+            self._known[key] = (found, now)
         return found
 
     def _take(self, key: ApiKey) -> bool:

@@ -90,6 +90,31 @@ def refresh_counts(connection: Connection) -> None:
         connection.execute(state_counts.insert(), found)
 
 
+def states(connection: Connection, ids: list[str]) -> dict[str, str]:
+    """The state of each of these comments (published when nothing holds it)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        query = (
+            select(comments.c.id, _state)
+            .select_from(
+                comments.outerjoin(
+                    rule_decisions, rule_decisions.c.comment_id == comments.c.id
+                ).outerjoin(review_states, review_states.c.comment_id == comments.c.id)
+            )
+            .where(comments.c.id.in_(ids[start : start + 500]))
+        )
+        found.update(dict(connection.execute(query).all()))
+    return found
+
+
+def move_counts(connection: Connection, before: dict[str, str], after: dict[str, str]) -> None:
+    """Keep the state counts right after comments went from the `before` to `after` states."""
+    for comment_id, state in after.items():
+        was = before.get(comment_id, "published")
+        if was != state:
+            _move_count(connection, was, state)
+
+
 def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = None) -> list[dict]:
     """One page of the queue: highest priority first, then highest toxicity.
 

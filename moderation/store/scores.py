@@ -37,3 +37,19 @@ def add(
         for key, values in labels.items()
     ]
     upsert(connection, scores, rows, ["text_key", "model"], [])
+
+
+def known_by_model(
+    connection: Connection, keys: list[str], models: list[str]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """model -> text key -> stored labels, for several models in one query per 500 keys."""
+    found: dict[str, dict[str, dict[str, float]]] = {model: {} for model in models}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        query = select(scores.c.model, scores.c.text_key, scores.c.labels).where(
+            scores.c.model.in_(models), scores.c.text_key.in_(chunk)
+        )
+        for model, key, labels in connection.execute(query):
+            found[model][key] = labels
+    return found
