@@ -172,3 +172,32 @@ def test_phases_from_the_command_line(runner, settings):
     assert post(client, body, sign(body, secret)).status_code == 401
     assert post(client, body, sign(body, NEW)).status_code == 200
     assert runner.invoke(cli, ["coral", "rotate", "nope"]).exit_code == 1
+
+
+def test_moderators_see_a_live_comment_and_its_earlier_version(coral, settings):
+    import re
+
+    from conftest import PASSWORD
+
+    first = request_body("<p>holdme &lt;script&gt;alert(1)&lt;/script&gt;</p>")
+    post(coral, first, sign(first, OLD))
+    edit = request_body("<p>Sorry, flagme instead.</p>", action="EDIT")
+    post(coral, edit, sign(edit, OLD))
+    store = open_store(settings.db_url)
+    from moderation.store import users
+
+    with store.transaction() as connection:
+        users.add(connection, "mo", "moderator", PASSWORD, datetime.now(UTC))
+        comment_id = connection.exec_driver_sql("select id from comments").scalar()
+    store.close()
+    page = coral.get("/login").data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    coral.post("/login", data={"name": "mo", "password": PASSWORD, "csrf_token": token})
+    queue = coral.get("/").data.decode()
+    assert (
+        "Sorry, " in queue and " instead." in queue
+    )  # the live comment is in the queue (its matched word highlighted)
+    shown = coral.get(f"/comments/{comment_id}").data.decode()
+    assert "Earlier versions" in shown
+    assert "holdme &lt;script&gt;alert(1)&lt;/script&gt;" in shown  # escaped, never markup
+    assert "hold (hold-word)" in shown
