@@ -127,3 +127,18 @@ def test_a_store_gives_cached_scores_and_author_history(tiny_settings):
     assert "first-comment-links" not in decided[0].decision.rule_ids  # Ann was seen before
     assert "first-comment-links" in decided[1].decision.rule_ids
     store.close()
+
+
+def test_the_readmes_example_runs(monkeypatch, capsys):
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## The scoring core in Python", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "flag ('profanity', 'insult') alt-profanity-check@1.9.1"
+    assert "c2 flag" in printed[-1] and "personal-attack" in printed[-1]

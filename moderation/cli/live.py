@@ -10,12 +10,18 @@ import click
 from moderation.cli.base import cli, config_option, store_option
 
 
-def _store(db: str | None, config_file: Path | None):
+def _in_store(db: str | None, config_file: Path | None, work, write: bool = False):
+    """Run work(connection, settings) in one transaction on the store; its result."""
     from moderation.settings import load_settings
     from moderation.store import open_store
 
     settings = load_settings(config_file, db=db)
-    return settings, open_store(settings.db_url)
+    store = open_store(settings.db_url)
+    try:
+        with store.transaction(immediate=write) as connection:
+            return work(connection, settings)
+    finally:
+        store.close()
 
 
 @cli.group()
@@ -42,14 +48,11 @@ def add_key(name: str, rate: float | None, db: str | None, config_file: Path | N
     """
     from moderation.store import keys as key_store
 
-    settings, store = _store(db, config_file)
-    try:
-        with store.transaction(immediate=True) as connection:
-            key = key_store.add(
-                connection, name, rate or settings.live.rate_limit, datetime.now(UTC)
-            )
-    finally:
-        store.close()
+    key = _in_store(
+        db, config_file,
+        lambda c, settings: key_store.add(c, name, rate or settings.live.rate_limit, datetime.now(UTC)),
+        write=True,
+    )  # fmt: skip
     click.echo(key)
     click.echo(f"Key '{name}' made; it is shown only now: keep it somewhere safe.", err=True)
 
@@ -66,12 +69,7 @@ def list_keys(db: str | None, config_file: Path | None) -> None:
     """
     from moderation.store import keys as key_store
 
-    _, store = _store(db, config_file)
-    try:
-        with store.transaction() as connection:
-            found = key_store.all_keys(connection)
-    finally:
-        store.close()
+    found = _in_store(db, config_file, lambda c, _: key_store.all_keys(c))
     for key in found:
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "works"
         click.echo(
@@ -92,12 +90,7 @@ def revoke_key(name: str, db: str | None, config_file: Path | None) -> None:
     """
     from moderation.store import keys as key_store
 
-    _, store = _store(db, config_file)
-    try:
-        with store.transaction(immediate=True) as connection:
-            key_store.revoke(connection, name, datetime.now(UTC))
-    finally:
-        store.close()
+    _in_store(db, config_file, lambda c, _: key_store.revoke(c, name, datetime.now(UTC)), True)
     click.echo(f"Revoked '{name}'.")
 
 
@@ -135,12 +128,12 @@ def add_phase(
     """
     from moderation.store import coral as coral_store
 
-    _, store = _store(db, config_file)
-    try:
-        with store.transaction(immediate=True) as connection:
-            accepted = coral_store.add_secret(connection, name, secret, datetime.now(UTC))
-    finally:
-        store.close()
+    accepted = _in_store(
+        db,
+        config_file,
+        lambda c, _: coral_store.add_secret(c, name, secret, datetime.now(UTC)),
+        True,
+    )
     click.echo(f"Phase:          {name}")
     click.echo(f"Endpoint URL:   {url.rstrip('/')}/coral/moderation")
     click.echo(f"Signing secret: {accepted}")
@@ -164,20 +157,16 @@ def rotate(
     """
     from moderation.store import coral as coral_store
 
-    _, store = _store(db, config_file)
-    try:
-        with store.transaction(immediate=True) as connection:
-            if finish:
-                retired = coral_store.retire_older(connection, name, datetime.now(UTC))
-                message = f"Retired {retired} older secret(s) of '{name}'."
-            else:
-                if name not in coral_store.phases(connection):
-                    raise click.ClickException(f"no phase named '{name}'")
-                added = coral_store.add_secret(connection, name, secret, datetime.now(UTC))
-                message = f"Signing secret: {added}\nBoth secrets are accepted until --finish."
-    finally:
-        store.close()
-    click.echo(message)
+    def roll(connection, _settings) -> str:
+        if finish:
+            retired = coral_store.retire_older(connection, name, datetime.now(UTC))
+            return f"Retired {retired} older secret(s) of '{name}'."
+        if name not in coral_store.phases(connection):
+            raise click.ClickException(f"no phase named '{name}'")
+        added = coral_store.add_secret(connection, name, secret, datetime.now(UTC))
+        return f"Signing secret: {added}\nBoth secrets are accepted until --finish."
+
+    click.echo(_in_store(db, config_file, roll, write=True))
 
 
 @coral.command("list")
@@ -192,11 +181,6 @@ def list_phases(db: str | None, config_file: Path | None) -> None:
     """
     from moderation.store import coral as coral_store
 
-    _, store = _store(db, config_file)
-    try:
-        with store.transaction() as connection:
-            found = coral_store.phases(connection)
-    finally:
-        store.close()
+    found = _in_store(db, config_file, lambda c, _: coral_store.phases(c))
     for phase, count in found.items():
         click.echo(f"{phase:24} {count} secret(s) accepted")

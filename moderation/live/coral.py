@@ -20,7 +20,16 @@ from typing import Any
 from moderation.core import Moderated, Moderator
 from moderation.errors import ApiError
 from moderation.live.perspective import coral_comment_id
-from moderation.records import Action, Article, Comment, ReplyBasis, stable_id
+from moderation.records import (
+    Action,
+    Article,
+    Comment,
+    Decision,
+    ReplyBasis,
+    Scores,
+    ScoreSet,
+    stable_id,
+)
 from moderation.settings import LiveSettings
 from moderation.sources.html_text import html_to_text
 from moderation.store import comments as comment_store
@@ -124,7 +133,7 @@ def moderate(
     comment = _comment(moderator, request, article)
     staff = request.author_role.upper() in STAFF_ROLES and not live.moderate_staff
     if staff:  # stored for thread context, not decided: staff comments pass
-        result = Moderated(comment, *_unscored(moderator, comment))
+        result = Moderated(comment, *_unscored(moderator))
     else:
         result = moderator.moderate(comment, article)
     moderator.record([result], [article])
@@ -179,8 +188,6 @@ def _comment(moderator: Moderator, request: PhaseRequest, article: Article) -> C
     )
 
 
-def _unscored(moderator: Moderator, comment: Comment):
-    from moderation.records import Decision, Scores, ScoreSet
-
+def _unscored(moderator: Moderator) -> tuple[Scores, Decision]:
     scores = Scores(ScoreSet(moderator.sentiment.model_id, {}), ScoreSet(moderator.toxicity_id, {}))
     return scores, Decision(action=None, ruleset=moderator.rules.name)
