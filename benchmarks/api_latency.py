@@ -8,6 +8,7 @@ lengths, each text new (so no score comes from the cache), doNotStore on as Cora
 
 - offline stack (alt-profanity-check + VADER + rules/default.yml): 20 clients at 50
   requests/s in all for --seconds; p50/p95/p99 latency, errors (target p99 <= 25 ms);
+  then the same load as signed Coral phase requests, each comment stored;
 - bert-base-shaped Detoxify checkpoint (random weights), int8: the `moderation score`
   int8 rate on the same texts; then 20 clients sending as fast as answered (throughput,
   target >= 0.8x that rate: batching across requests works); then half that load
@@ -17,7 +18,10 @@ lengths, each text new (so no score comes from the cache), doNotStore on as Cora
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import http.client
+import itertools
 import json
 import os
 import socket
@@ -27,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -57,7 +62,7 @@ class Server:
     def __init__(self, folder: Path, config: Path | None, kind: str) -> None:
         self.port = free_port()
         db = folder / f"live-{self.port}.db"
-        base = ["--db", str(db)] + (["--config", str(config)] if config else [])
+        base = self.base = ["--db", str(db)] + (["--config", str(config)] if config else [])
         self.key = self._cli(["keys", "add", "bench", "--rate", "100000", *base]).strip()
         self.log = (folder / "serve.log").open("w")
         if kind == "gunicorn":  # the README's production command: one process, threads
@@ -96,25 +101,78 @@ class Server:
         )
         return done.stdout
 
+    def memory_mib(self) -> float:
+        """Resident memory of the serving process (gunicorn's worker, or `moderation serve`)."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        sizes = []
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(
+                int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1])
+            )
+        return max(sizes) / 1024
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait()
         self.log.close()
 
 
-def request(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+def request(
+    port: int, method: str, path: str, body: dict | bytes | None = None, headers: dict | None = None
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        data = json.dumps(body).encode() if body is not None else None
-        connection.request(method, path, body=data, headers={"Content-Type": "application/json"})
+        data = json.dumps(body).encode() if isinstance(body, dict) else body
+        headers = {"Content-Type": "application/json"} | (headers or {})
+        connection.request(method, path, body=data, headers=headers)
         response = connection.getresponse()
         return response.status, response.read()
     finally:
         connection.close()
 
 
+def analyze(server: Server, attribute: str) -> Callable[[str], tuple[int, bytes]]:
+    """Perspective requests for one attribute, doNotStore on as Coral sends them."""
+
+    def send(text: str) -> tuple[int, bytes]:
+        body = {
+            "comment": {"text": text},
+            "requestedAttributes": {attribute: {}},
+            "doNotStore": True,
+        }
+        return request(server.port, "POST", f"/v1alpha1/comments:analyze?key={server.key}", body)
+
+    return send
+
+
+def coral_phase(server: Server) -> Callable[[str], tuple[int, bytes]]:
+    """Signed Coral phase requests: each comment new, from 500 authors in 50 stories."""
+    secret = "ssc_benchmark-secret-0123456789"
+    Server._cli(["coral", "add-phase", "bench", "--secret", secret, *server.base])
+    count = itertools.count()
+
+    def send(text: str) -> tuple[int, bytes]:
+        n = next(count)
+        body = json.dumps({
+            "action": "NEW", "comment": {"body": f"<p>{text}</p>", "parentID": None},
+            "author": {"id": f"user{n % 500}", "role": "COMMENTER"},
+            "story": {"id": f"story{n % 50}", "url": f"https://news.example/{n % 50}"},
+            "site": {"id": "site"}, "tenantID": "tenant", "tenantDomain": "news.example",
+        }).encode()  # fmt: skip
+        signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        return request(
+            server.port, "POST", "/coral/moderation", body, {"X-Coral-Signature": signature}
+        )
+
+    return send
+
+
 def load(
-    server: Server, texts: list[str], attribute: str, seconds: float, rate: float | None
+    send: Callable[[str], tuple[int, bytes]], texts: list[str], seconds: float, rate: float | None
 ) -> dict:
     """CLIENTS threads for `seconds`: each at rate/CLIENTS requests/s, or as fast as answered."""
     latencies: list[float] = []
@@ -138,21 +196,14 @@ def load(
                 text = next(texts_iter, None)
             if text is None:
                 return
-            body = {
-                "comment": {"text": text},
-                "requestedAttributes": {attribute: {}},
-                "doNotStore": True,
-            }
             started = time.perf_counter()
             try:
-                status, answer = request(
-                    server.port, "POST", f"/v1alpha1/comments:analyze?key={server.key}", body
-                )
+                status, answer = send(text)
             except OSError as exc:
                 status, answer = 0, str(exc).encode()
             took = time.perf_counter() - started
             with lock:
-                if status == 200:
+                if status in (200, 204):
                     latencies.append(took)
                 else:
                     errors.append(f"{status}: {answer[:200]!r}")
@@ -185,10 +236,23 @@ def unique_texts(count: int, seed: int) -> list[str]:
 def offline(folder: Path, seconds: float, kind: str) -> None:
     server = Server(folder, None, kind)
     try:
-        result = load(server, unique_texts(int(seconds * 60) + 100, 11), "PROFANITY", seconds, 50)
+        result = load(
+            analyze(server, "PROFANITY"), unique_texts(int(seconds * 60) + 100, 11), seconds, 50
+        )
+        report(
+            "offline stack, Perspective analyze, 20 clients at 50 requests/s",
+            result,
+            "target p99 <= 25 ms, no errors",
+        )
+        result = load(coral_phase(server), unique_texts(int(seconds * 60) + 100, 13), seconds, 50)
+        report(
+            "offline stack, Coral phase (stores each comment), 20 clients at 50 requests/s",
+            result,
+            "Coral's phase timeout is the bound",
+        )
+        print(f"serving process memory: {server.memory_mib():.0f} MiB")
     finally:
         server.stop()
-    report("offline stack, 20 clients at 50 requests/s", result, "target p99 <= 25 ms, no errors")
 
 
 def int8(folder: Path, seconds: float, kind: str) -> None:
@@ -221,7 +285,7 @@ def int8(folder: Path, seconds: float, kind: str) -> None:
     more = unique_texts(int(seconds * score_rate * 3) + 200, 29)
     server = Server(folder, config, kind)
     try:
-        busy = load(server, texts + more, "TOXICITY", seconds, None)
+        busy = load(analyze(server, "TOXICITY"), texts + more, seconds, None)
         report(
             "bert-base int8, 20 clients as fast as answered",
             busy,
@@ -239,6 +303,7 @@ def int8(folder: Path, seconds: float, kind: str) -> None:
             half,
             "target p99 <= 1000 ms",
         )
+        print(f"serving process memory: {server.memory_mib():.0f} MiB")
     finally:
         server.stop()
 

@@ -228,3 +228,27 @@ def test_keys_from_the_command_line(runner, settings):
     client = app_for(settings).test_client()
     body = {"comment": {"text": "hi"}, "requestedAttributes": {"PROFANITY": {}}}
     assert client.post(f"/v1alpha1/comments:analyze?key={key}", json=body).status_code == 403
+
+
+def test_a_model_that_cannot_load_is_a_503_not_a_made_up_score(settings, tmp_path):
+    config = tmp_path / "no-fallback.toml"
+    config.write_text("[toxicity]\nfallback = false\n")
+    key = make_key(settings)
+    client = app_for(settings, config=config).test_client()
+    body = {"comment": {"text": "hello"}, "requestedAttributes": {"TOXICITY": {}}}
+    answer = client.post(f"/v1alpha1/comments:analyze?key={key}", json=body)
+    assert answer.status_code == 503
+    error = answer.get_json()["error"]
+    assert error["status"] == "UNAVAILABLE" and "could not be downloaded" in error["message"]
+
+
+def test_each_request_is_logged_with_its_keys_name_not_the_key(settings, caplog):
+    import logging
+
+    key = make_key(settings, "newsroom")
+    client = app_for(settings).test_client()
+    body = {"comment": {"text": "hello"}, "requestedAttributes": {"PROFANITY": {}}}
+    with caplog.at_level(logging.INFO, logger="moderation.live"):
+        client.post(f"/v1alpha1/comments:analyze?key={key}", json=body)
+    assert "key=newsroom" in caplog.text
+    assert key not in caplog.text

@@ -43,6 +43,7 @@ _LABEL_NAMES = {
 }
 _MAX_WINDOW = 512
 _WINDOW_OVERLAP = 128
+_MAX_PADDING = 1.1  # a batch's longest window is at most this many times its shortest
 PRECISIONS = ("fp32", "bf16", "int8")
 # A faster precision is used only if no label moves by more than this on calibration texts,
 FAITHFUL_BOUND = 0.05
@@ -131,7 +132,13 @@ class DetoxifyScorer:
         current: list[int] = []
         for i in order:
             # Sorted ascending, so this window is the longest in the batch it would join.
-            if current and (len(current) + 1) * len(windows[i]) > self._batch_tokens:
+            # Padding is wasted work: a window much longer than the batch's shortest
+            # starts a batch of its own (with few texts, as live requests bring, most
+            # batches are then of one text).
+            if current and (
+                (len(current) + 1) * len(windows[i]) > self._batch_tokens
+                or len(windows[i]) > _MAX_PADDING * len(windows[current[0]])
+            ):
                 batches.append(current)
                 current = []
             current.append(i)

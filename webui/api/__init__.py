@@ -7,12 +7,15 @@ CSRF token; every error is JSON in Perspective's shape.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
-from moderation.errors import ApiError
+from moderation.errors import ApiError, ModelError, ModerationError
 from webui.api import coral, perspective
 
+logger = logging.getLogger(__name__)
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
            404: "NOT_FOUND", 405: "INVALID_ARGUMENT", 413: "INVALID_ARGUMENT",
            429: "RESOURCE_EXHAUSTED", 503: "UNAVAILABLE"}  # fmt: skip
@@ -31,6 +34,20 @@ def json_errors(bp: Blueprint) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         return error_body(code, _STATUS.get(code, "INTERNAL"), error.description or error.name)
+
+    @bp.errorhandler(ModelError)
+    def model_error(error: ModelError):  # e.g. no weights and the fallback turned off
+        logger.error("toxicity model unavailable: %s", error)
+        return error_body(503, "UNAVAILABLE", f"The toxicity model cannot be used: {error}")
+
+    @bp.errorhandler(ModerationError)
+    def moderation_error(error: ModerationError):
+        return error_body(400, "INVALID_ARGUMENT", str(error))
+
+    @bp.errorhandler(Exception)
+    def unexpected(error: Exception):
+        logger.exception("live request failed")
+        return error_body(500, "INTERNAL", "Internal error; the server log has the details.")
 
 
 def error_body(code: int, status: str, message: str):
