@@ -292,9 +292,8 @@ def int8(folder: Path, seconds: float, kind: str) -> None:
             f"throughput {busy['rps'] / score_rate:.2f}x the moderation score rate, target >= 0.8x",
         )
         half = load(
-            server,
+            analyze(server, "TOXICITY"),
             unique_texts(int(seconds * busy["rps"]) + 200, 31),
-            "TOXICITY",
             seconds,
             busy["rps"] / 2,
         )

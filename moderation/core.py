@@ -41,6 +41,7 @@ from moderation.store.evaluation import StoredComment, find_stored
 
 BATCH_WAIT = 0.005  # seconds a live request waits for others to share its model batch
 MAX_BATCH = 512  # texts in one shared batch
+FLUSH_AFTER = 0.05  # seconds new scores wait to be written to the store with others
 
 
 @dataclass
@@ -83,6 +84,9 @@ class Moderator:
         self._load_lock = threading.Lock()
         self._batcher = Batcher(self._score_toxicity, batch_wait, MAX_BATCH)
         self.scored_texts = 0  # distinct texts sent to the toxicity model
+        self._pending: dict[str, dict[str, dict[str, float]]] = {}  # scores not yet written
+        self._pending_lock = threading.Lock()
+        self._flusher: threading.Timer | None = None
 
     @classmethod
     def from_settings(
@@ -126,7 +130,11 @@ class Moderator:
             return self._toxicity
 
     def close(self) -> None:
-        """Stop the batching thread."""
+        """Write the scores not yet written, and stop the batching thread."""
+        with self._pending_lock:
+            if self._flusher is not None:
+                self._flusher.cancel()
+        self.flush()
         self._batcher.close()
 
     def moderate(
@@ -230,7 +238,12 @@ class Moderator:
             raise ValueError("this moderator has no store")
         now = datetime.now(UTC)
         ids = [r.comment.id for r in results]
-        with self.store.transaction() as connection:
+        # Immediate: it reads states and then writes; a deferred transaction that another
+        # writer overtook in between could only fail ("database is locked") on SQLite.
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+        with self.store.transaction(immediate=True) as connection:
+            self._write_scores(connection, pending)
             before = queue_store.states(connection, ids)
             article_store.save(connection, list(articles), now)
             seen = comment_store.keep_revisions(connection, [r.comment for r in results], now)
@@ -250,20 +263,49 @@ class Moderator:
         self.scored_texts += len(texts)
         return scored
 
+    def flush(self) -> None:
+        """Write the scores computed since the last write to the store's cache."""
+        with self._pending_lock:
+            pending, self._pending, self._flusher = self._pending, {}, None
+        if self.store is not None and pending:
+            with self.store.transaction(immediate=True) as connection:
+                self._write_scores(connection, pending)
+
     def _cached(self, keys: list[str], models: Sequence[str]) -> dict[str, dict]:
-        if self.store is None or not keys:
-            return {model: {} for model in models}
-        with self.store.transaction() as connection:
-            return score_store.known_by_model(connection, keys, list(models))
+        found: dict[str, dict] = {model: {} for model in models}
+        with self._pending_lock:  # scored moments ago, not yet written
+            for model in models:
+                waiting = self._pending.get(model, {})
+                found[model].update({k: waiting[k] for k in keys if k in waiting})
+        rest = [k for k in keys if any(k not in found[m] for m in models)]
+        if self.store is not None and rest:
+            with self.store.transaction() as connection:
+                for model, labels in score_store.known_by_model(
+                    connection, rest, list(models)
+                ).items():
+                    found[model].update(labels)
+        return found
 
     def _cache(self, fresh: Mapping[str, Mapping[str, Mapping[str, float]]]) -> None:
+        """Keep new scores for the store: written with the next `record`, or within
+        FLUSH_AFTER seconds, so many live requests share one write."""
         if self.store is None or not any(fresh.values()):
             return
+        with self._pending_lock:
+            for model, labels in fresh.items():
+                self._pending.setdefault(model, {}).update(labels)
+            if self._flusher is None:
+                self._flusher = threading.Timer(FLUSH_AFTER, self.flush)
+                self._flusher.daemon = True
+                self._flusher.start()
+
+    def _write_scores(
+        self, connection, pending: Mapping[str, Mapping[str, Mapping[str, float]]]
+    ) -> None:
         now = datetime.now(UTC)
         kinds = {self.sentiment.model_id: "sentiment"}
-        with self.store.transaction() as connection:
-            for model, labels in fresh.items():
-                score_store.add(connection, kinds.get(model, "toxicity"), model, labels, now)
+        for model, labels in pending.items():
+            score_store.add(connection, kinds.get(model, "toxicity"), model, labels, now)
 
     def _contexts(
         self, comments: list[Comment], articles: dict[str, Article], author_history: bool

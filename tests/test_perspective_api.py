@@ -169,7 +169,8 @@ def test_keys_are_checked_and_rate_limited(settings):
 
 def test_do_not_store_keeps_no_text_anywhere(settings, db_path):
     key = make_key(settings)
-    client = app_for(settings).test_client()
+    app = app_for(settings)
+    client = app.test_client()
     secret_text = "Zanzibar-quartz-7781 is my secret idiot text"
     body = {
         "comment": {"text": secret_text},
@@ -177,6 +178,7 @@ def test_do_not_store_keeps_no_text_anywhere(settings, db_path):
         "doNotStore": True,
     }
     assert client.post(f"/v1alpha1/comments:analyze?key={key}", json=body).status_code == 200
+    app.extensions["moderation"].moderator.flush()  # scores are written moments later
     dump = "\n".join(sqlite3.connect(db_path).iterdump())
     assert "Zanzibar" not in dump
     assert "alt-profanity-check" in dump  # its scores are cached, by the text's hash

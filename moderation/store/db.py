@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -18,6 +20,9 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite has one writer at a time. Threads of this process queue for it here, in
+        # order, instead of in SQLite's busy handler, which sleeps up to 100 ms a try.
+        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def transaction(self, immediate: bool = False) -> Iterator[Connection]:
@@ -26,7 +31,10 @@ class Store:
         `immediate` takes the write lock at the start (SQLite), for read-check-write steps
         such as a moderator's decision, so two at once are serialised, not interleaved.
         """
-        with self.engine.connect() as connection:
+        with (
+            self._writer if immediate and self._writer else nullcontext(),
+            self.engine.connect() as connection,
+        ):
             connection.info["immediate"] = immediate
             with connection.begin():
                 yield connection
@@ -98,17 +106,22 @@ def upsert(
     connection: Connection, table, rows: list[dict], keys: list[str], update: list[str]
 ) -> None:
     """Insert rows; where a row with the same keys exists, update only the `update` columns."""
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
+    if rows:
+        connection.execute(
+            _upsert_statement(connection.dialect.name, table, tuple(keys), tuple(update)), rows
+        )
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table, keys: tuple[str, ...], update: tuple[str, ...]):
+    # Built once per table and shape: building it costs more than a live request's insert.
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(table)
     if update:
-        statement = statement.on_conflict_do_update(
-            index_elements=keys, set_={c: statement.excluded[c] for c in update}
+        return statement.on_conflict_do_update(
+            index_elements=list(keys), set_={c: statement.excluded[c] for c in update}
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    connection.execute(statement, rows)
+    return statement.on_conflict_do_nothing(index_elements=list(keys))
