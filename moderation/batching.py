@@ -49,6 +49,7 @@ class Batcher:
         self._coming = 0  # callers that announced texts and have not submitted them yet
         self._coming_lock = threading.Lock()
         self.batches = 0  # how many model calls were made, for tests and benchmarks
+        self._batch_seconds = 0.0  # how long recent batches took (moving average)
 
     def announce(self) -> None:
         """Say that texts are on their way (a batch being collected waits for them)."""
@@ -101,7 +102,9 @@ class Batcher:
 
     def _collect(self, first: _Request) -> tuple[list[_Request], bool]:
         batch, count = [first], len(first.texts)
-        deadline = time.monotonic() + self.wait
+        # Waiting longer than a batch takes cannot pay: a fast model (the fallback scores
+        # in about a millisecond) waits that long at most, a transformer the full `wait`.
+        deadline = time.monotonic() + min(self.wait, self._batch_seconds)
         while count < self.max_texts:
             remaining = deadline - time.monotonic()
             waiting = remaining > 0 and self._coming > 0  # announced texts are on their way
@@ -122,6 +125,7 @@ class Batcher:
 
     def _process(self, batch: list[_Request]) -> None:
         unique = list(dict.fromkeys(text for request in batch for text in request.texts))
+        started = time.monotonic()
         try:
             rows = dict(zip(unique, self._score(unique), strict=True))
         except BaseException as exc:  # every caller hears of the failure, none hangs
@@ -130,5 +134,7 @@ class Batcher:
                 request.future.set_exception(exc)
             return
         self.batches += 1
+        took = time.monotonic() - started
+        self._batch_seconds = took if self.batches == 1 else 0.8 * self._batch_seconds + 0.2 * took
         for request in batch:
             request.future.set_result([rows[text] for text in request.texts])

@@ -16,6 +16,7 @@ about one batch.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -127,6 +128,10 @@ class Moderator:
         with self._load_lock:
             if self._toxicity is None:
                 self._toxicity = self._open_toxicity()
+                # The model and its libraries are objects that live as long as the process:
+                # moved out of the garbage collector's sight, its full collections (tens of
+                # milliseconds, at random requests) no longer walk them.
+                gc.freeze()
             return self._toxicity
 
     def close(self) -> None:
