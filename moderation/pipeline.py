@@ -147,7 +147,7 @@ def score_paths(
                 if progress:  # records, bad ones included: what the estimate counts
                     progress.advance(consumed - counted)
                     counted = consumed
-        with store.transaction() as connection:
+        with store.transaction(immediate=True) as connection:
             # Pages without comments are recorded too: the article was read.
             article_store.save(
                 connection, [page.article for page in pages.values()], datetime.now(UTC)

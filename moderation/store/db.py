@@ -61,8 +61,11 @@ def open_store(url: str, create: bool = True) -> Store:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     try:
-        with engine.begin() as connection:
-            _migrate(connection)
+        # Immediate: two processes opening a new store migrate it one after the other.
+        with engine.connect() as connection:
+            connection.info["immediate"] = True
+            with connection.begin():
+                _migrate(connection)
     except OperationalError as exc:
         engine.dispose()
         raise StoreError(f"{url}: cannot open the store ({exc.orig})") from None
@@ -72,10 +75,12 @@ def open_store(url: str, create: bool = True) -> Store:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
     cursor = dbapi_connection.cursor()
+    # First: another process may hold the lock even for the statements below. Writers wait
+    # for each other (a run's batch, a moderator's decision) instead of failing.
+    cursor.execute("PRAGMA busy_timeout = 30000")
     cursor.execute("PRAGMA foreign_keys = ON")
     # Readers (the review UI) keep working while a scoring run writes.
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA busy_timeout = 5000")
     cursor.close()
 
 
