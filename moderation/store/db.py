@@ -9,8 +9,14 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+)
 
 from moderation.errors import StoreError
 
@@ -31,13 +37,18 @@ class Store:
         `immediate` takes the write lock at the start (SQLite), for read-check-write steps
         such as a moderator's decision, so two at once are serialised, not interleaved.
         """
-        with (
-            self._writer if immediate and self._writer else nullcontext(),
-            self.engine.connect() as connection,
-        ):
-            connection.info["immediate"] = immediate
-            with connection.begin():
-                yield connection
+        try:
+            with (
+                self._writer if immediate and self._writer else nullcontext(),
+                self.engine.connect() as connection,
+            ):
+                connection.info["immediate"] = immediate
+                with connection.begin():
+                    yield connection
+        except IntegrityError:
+            raise  # a broken invariant (an append-only table written to) is a bug, not input
+        except (OperationalError, DatabaseError) as exc:  # disk full, read-only, locked...
+            raise StoreError(f"{_shown(self.engine.url)}: {exc.orig}") from None
 
     def close(self) -> None:
         """Release the engine's connections."""
@@ -50,13 +61,25 @@ def open_store(url: str, create: bool = True) -> Store:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError(f"{url}: not a database path or URL") from None
+    shown = _shown(parsed)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
+        # A SQLite URI ("sqlite:///file:PATH?mode=ro&uri=true") names its file after "file:".
+        path = Path(parsed.database.removeprefix("file:"))
         if not create and not path.exists():
             raise StoreError(f"{path}: no store here yet (run `moderation score` first)")
         if not path.parent.exists():
             raise StoreError(f"{path}: folder {path.parent} does not exist")
-    engine = create_engine(parsed)
+    try:
+        engine = create_engine(parsed)
+    except NoSuchModuleError:
+        raise StoreError(
+            f"{shown}: unknown kind of database '{parsed.drivername}' "
+            "(give a file path, sqlite:///FILE or postgresql://...)"
+        ) from None
+    except ImportError as exc:
+        raise StoreError(
+            f"{shown}: its database driver is not installed (pip install {exc.name})"
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -66,10 +89,15 @@ def open_store(url: str, create: bool = True) -> Store:
             connection.info["immediate"] = True
             with connection.begin():
                 _migrate(connection)
-    except OperationalError as exc:
+    except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        raise StoreError(f"{url}: cannot open the store ({exc.orig})") from None
+        raise StoreError(f"{shown}: cannot open the store ({exc.orig})") from None
     return Store(engine)
+
+
+def _shown(url: URL) -> str:
+    """The URL as it may be printed: without its password."""
+    return url.render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

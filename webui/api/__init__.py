@@ -12,7 +12,7 @@ import logging
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
-from moderation.errors import ApiError, ModelError, ModerationError
+from moderation.errors import ApiError, ModelError, ModerationError, StoreError
 from webui.api import coral, perspective
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,11 @@ def json_errors(bp: Blueprint) -> None:
     def model_error(error: ModelError):  # e.g. no weights and the fallback turned off
         logger.error("toxicity model unavailable: %s", error)
         return error_body(503, "UNAVAILABLE", f"The toxicity model cannot be used: {error}")
+
+    @bp.errorhandler(StoreError)
+    def store_error(error: StoreError):  # disk full, a locked or read-only store
+        logger.error("store unavailable: %s", error)
+        return error_body(503, "UNAVAILABLE", "The store cannot be written now; try again.")
 
     @bp.errorhandler(ModerationError)
     def moderation_error(error: ModerationError):

@@ -1,0 +1,47 @@
+"""Store faults a user can meet: one clear line each, never a traceback, the store intact."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from conftest import SEEDS
+
+from moderation.cli import cli
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("foo://somewhere/db", "unknown kind of database 'foo'"),
+        ("postgresql://ana:s3cret-pw@127.0.0.1:1/news", "driver is not installed"),
+    ],
+)
+def test_a_store_url_that_cannot_work_is_one_line(runner, url, words):
+    result = runner.invoke(cli, ["flags", "--db", url])
+    assert result.exit_code == 1
+    assert words in result.output
+    assert "s3cret-pw" not in result.output  # passwords are never printed
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_file_that_is_not_a_store_is_one_line_and_left_alone(runner, tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("my notes, not a database")
+    result = runner.invoke(cli, ["score", str(SEEDS), "--db", str(path), "-q"])
+    assert result.exit_code == 1
+    assert "cannot open the store (file is not a database)" in result.output
+    assert path.read_text() == "my notes, not a database"
+
+
+def test_a_store_that_cannot_be_written_is_one_line_and_unchanged(runner, db_path):
+    assert (
+        runner.invoke(cli, ["score", str(SEEDS / "000_72455f4dee662bd6.txt"), "-q"]).exit_code == 0
+    )
+    before = sqlite3.connect(db_path).execute("select count(*) from articles").fetchone()
+    read_only = f"sqlite:///file:{db_path}?mode=ro&uri=true"
+    result = runner.invoke(cli, ["score", str(SEEDS), "--db", read_only, "-q"])
+    assert result.exit_code == 1
+    assert "readonly database" in result.output
+    assert "Traceback" not in result.output
+    assert sqlite3.connect(db_path).execute("select count(*) from articles").fetchone() == before
