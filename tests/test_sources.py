@@ -151,11 +151,32 @@ def test_compressed_exports(tmp_path, suffix, compress):
     assert len(found) == 7 and len(bad) == 3
 
 
-def test_truncated_compressed_export_is_an_error(tmp_path):
-    path = tmp_path / "dump.jsonl.gz"
-    path.write_bytes(gzip.compress((EXPORTS / "reddit_comments.jsonl").read_bytes() * 20)[:-60])
-    with pytest.raises(InputError, match=r"dump\.jsonl\.gz: stream ends early after line \d+"):
+@pytest.mark.parametrize(
+    ("suffix", "compress"),
+    [
+        (".gz", gzip.compress),
+        (".bz2", bz2.compress),
+        (".xz", lzma.compress),
+        (".zst", lambda b: zstandard.ZstdCompressor().compress(b)),
+    ],
+)
+def test_truncated_compressed_export_is_an_error(tmp_path, suffix, compress):
+    path = tmp_path / f"dump.jsonl{suffix}"
+    whole = compress((EXPORTS / "reddit_comments.jsonl").read_bytes() * 200)
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(
+        InputError, match=rf"dump\.jsonl\{suffix}: stream ends early after line \d+"
+    ):
         comments(path, preset="reddit")
+
+
+def test_zstandard_archives_of_several_frames_read_whole(tmp_path):
+    path = tmp_path / "dump.jsonl.zst"
+    part = (EXPORTS / "reddit_comments.jsonl").read_bytes()
+    path.write_bytes(b"".join(zstandard.ZstdCompressor().compress(part) for _ in range(3)))
+    found, bad = comments(path, preset="reddit")
+    whole_found, whole_bad = comments(EXPORTS / "reddit_comments.jsonl", preset="reddit")
+    assert len(found) == 3 * len(whole_found) and len(bad) == 3 * len(whole_bad)
 
 
 @pytest.mark.parametrize("name", ["billion_laughs.xml", "external_entity.xml"])

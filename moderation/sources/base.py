@@ -56,16 +56,53 @@ def open_binary(path: Path) -> IO[bytes]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".zst":
-            import zstandard
-
-            return zstandard.ZstdDecompressor().stream_reader(
-                path.open("rb"), read_across_frames=True
-            )
+            return io.BufferedReader(_ZstdReader(path.open("rb")))
         if suffix in OPENERS:
             return OPENERS[suffix](path, "rb")
         return path.open("rb")
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
+
+
+class _ZstdReader(io.RawIOBase):
+    """Zstandard frames, one after another, decompressed; a stream cut inside a frame
+    raises EOFError, as gzip's reader does. (zstandard's own stream reader ends quietly
+    there, so a truncated archive would read as a complete, shorter one.)"""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        import zstandard
+
+        self._raw = raw
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._frame = self._new()
+        self._in_frame = False  # some of the current frame has been read
+        self._out = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._out:
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("compressed stream ends before the end of its frame")
+                return 0
+            while chunk:
+                self._in_frame = True
+                self._out += self._frame.decompress(chunk)
+                chunk = b""
+                if self._frame.eof:  # a frame ended: what follows starts the next one
+                    chunk = self._frame.unused_data
+                    self._frame, self._in_frame = self._new(), False
+        size = min(len(buffer), len(self._out))
+        buffer[:size] = self._out[:size]
+        self._out = self._out[size:]
+        return size
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def lines(path: Path) -> Iterator[tuple[int, bytes]]:
