@@ -97,6 +97,11 @@ def test_unsigned_garbage_is_refused_before_it_is_read(coral, db_path):
     answer = post(coral, bad, sign(bad, OLD))
     assert answer.status_code == 400
     assert answer.get_json()["error"]["status"] == "INVALID_ARGUMENT"
+    surrogate = request_body("fine").replace(b'"u1"', b'"u\\ud800"')
+    answer = post(coral, surrogate, sign(surrogate, OLD))
+    assert (
+        answer.status_code == 400 and "not valid Unicode" in answer.get_json()["error"]["message"]
+    )
     no_author = json.dumps(
         {"action": "NEW", "comment": {"body": "x"}, "story": {"id": "s"}}
     ).encode()

@@ -125,6 +125,7 @@ def test_the_offline_model_answers_what_it_can_and_refuses_the_rest(settings):
         (json.dumps({"comment": {"text": "hi"}, "requestedAttributes": {"PROFANITY": {"scoreType": "STD_DEV_SCORE"}}}).encode(), 400, "only PROBABILITY"),
         (json.dumps({"comment": {"text": "hi"}, "requestedAttributes": {"PROFANITY": {}}, "languages": ["de"]}).encode(), 400, "does not support request languages: de"),
         (b"{" * 100000, 400, "Invalid JSON"),
+        (b'{"comment": {"text": "a lone \\ud800 surrogate"}, "requestedAttributes": {"PROFANITY": {}}}', 400, "not valid Unicode"),
         (b"x" * (1 << 20 + 1), 413, ""),
     ],
 )  # fmt: skip

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from moderation.core import Moderated, Moderator
 from moderation.errors import ApiError
+from moderation.live import load_json
 from moderation.live.perspective import coral_comment_id
 from moderation.records import (
     Action,
@@ -80,10 +80,7 @@ def verify(raw: bytes, header: str | None, secrets: list[tuple[str, str]]) -> st
 
 def parse(raw: bytes) -> PhaseRequest:
     """The request's fields; a 400 ApiError names the first one missing or wrong."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise ApiError(400, "INVALID_ARGUMENT", "The body is not valid JSON.") from None
+    body = load_json(raw)
     if not isinstance(body, dict):
         raise ApiError(400, "INVALID_ARGUMENT", "The body must be a JSON object.")
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, jsonify, request, url_for
 
-from moderation.errors import ApiError
-from moderation.live import perspective
+from moderation.live import load_json, perspective
 from moderation.live.keys import KeyGate
 from webui.state import moderation
 
@@ -73,7 +70,4 @@ def _key() -> str | None:
 
 
 def _json():
-    try:
-        return json.loads(request.get_data(cache=False) or b"null")
-    except (ValueError, RecursionError):
-        raise ApiError(400, "INVALID_ARGUMENT", "Invalid JSON payload received.") from None
+    return load_json(request.get_data(cache=False))
