@@ -18,13 +18,11 @@ def load_json(raw: bytes) -> Any:
     valid Unicode (a lone surrogate such as \\ud800 could be neither stored nor scored)."""
     try:
         body = json.loads(raw or b"null")
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError):
         raise ApiError(400, "INVALID_ARGUMENT", "Invalid JSON payload received.") from None
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise ApiError(
-            400,
-            "INVALID_ARGUMENT",
-            "Invalid JSON payload received: text that is not valid Unicode.",
-        ) from None
+        message = "Invalid JSON payload received: text that is not valid Unicode."
+        raise ApiError(400, "INVALID_ARGUMENT", message) from None
     return body
