@@ -1,0 +1,34 @@
+"""Sentiment: VADER as it is for ordinary comments, bounded work for huge ones."""
+
+from __future__ import annotations
+
+import time
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from moderation.scoring.sentiment import MAX_READ, WINDOW, VaderScorer, windows
+
+
+def test_ordinary_comments_score_exactly_as_vader_scores_them():
+    texts = ["I love this article!", "This is terrible and you are awful.", "x" * WINDOW]
+    vader = SentimentIntensityAnalyzer()
+    for text, scores in zip(texts, VaderScorer().score(texts), strict=True):
+        assert scores == {**vader.polarity_scores(text), "coverage": 1.0}
+
+
+def test_a_huge_comment_is_scored_in_well_under_a_second():
+    sentence = "The council was wrong and I am furious about the terrible budget. "
+    huge = sentence * 40_000  # 2.6 MB, over 400,000 words
+    started = time.perf_counter()
+    [scores] = VaderScorer().score([huge])
+    assert time.perf_counter() - started < 1.0
+    assert scores["compound"] < -0.5  # the same angry sentence, all the way through
+    assert scores["coverage"] == MAX_READ / len(huge)  # what was read, recorded
+
+
+def test_windows_end_at_sentences_and_lose_nothing():
+    text = ("One short sentence here. " * 200) + "word " * 500 + "x" * 2500
+    pieces = windows(text, WINDOW)
+    assert "".join(pieces) == text
+    assert all(len(p) <= WINDOW for p in pieces)
+    assert pieces[0].endswith(". ")
