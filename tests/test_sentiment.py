@@ -32,3 +32,13 @@ def test_windows_end_at_sentences_and_lose_nothing():
     assert "".join(pieces) == text
     assert all(len(p) <= WINDOW for p in pieces)
     assert pieces[0].endswith(". ")
+
+
+def test_a_word_repeated_100000_times_is_listed_briefly(settings):
+    from moderation.core import Moderator
+
+    result = Moderator.from_settings(settings).moderate("you idiot " * 100_000)
+    [insult] = [m for m in result.decision.matches if m.rule_id == "insult"]
+    assert len(insult.spans) == 200  # highlighted: the first ones
+    assert insult.reasons[0].endswith("and 99,980 more")
+    assert len(insult.reasons[0]) < 1000

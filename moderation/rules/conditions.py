@@ -13,6 +13,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 import re2
 
@@ -25,6 +26,10 @@ COMPARISONS: dict[str, Callable[[float, float], bool]] = {
 }  # fmt: skip
 NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
 FIELDS = ("text", "quote")
+# A hostile comment can repeat a listed word 100,000 times: moderators see the first
+# matches highlighted and listed, and how many more there were.
+MAX_SPANS = 200
+MAX_LISTED = 20
 _LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 
 
@@ -249,10 +254,10 @@ class Words(Condition):
 
     def explain(self, subject: Subject) -> Evidence:
         text = subject.field(self.field)
-        spans = tuple(
-            Span(s, e, text[s:e], self.field) for s, e in self.matcher.finditer(text, subject.cache)
-        )
-        return _found(self.name, f"words from {self.list_name}", self.field, spans)
+        found = self.matcher.finditer(text, subject.cache)
+        spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
+        more = sum(1 for _ in found)
+        return _found(self.name, f"words from {self.list_name}", self.field, spans, more)
 
     def key(self) -> tuple:
         return ("words", self.words, self.matcher.normalise, self.matcher.allow, self.field)
@@ -276,11 +281,14 @@ class Regex(Condition):
         return self.pattern.search(subject.field(self.field)) is not None
 
     def explain(self, subject: Subject) -> Evidence:
-        matches = self.pattern.finditer(subject.field(self.field))
-        spans = tuple(
-            Span(m.start(), m.end(), m.group(0), self.field) for m in matches if m.end() > m.start()
+        matches = (
+            m for m in self.pattern.finditer(subject.field(self.field)) if m.end() > m.start()
         )
-        return _found(self.name, f"/{self.source}/", self.field, spans)
+        spans = tuple(
+            Span(m.start(), m.end(), m.group(0), self.field) for m in islice(matches, MAX_SPANS)
+        )
+        more = sum(1 for _ in matches)
+        return _found(self.name, f"/{self.source}/", self.field, spans, more)
 
     def key(self) -> tuple:
         return ("regex", self.source, self.field)
@@ -293,10 +301,16 @@ def compile_regex(source: str) -> object:
     return re2.compile(source, options)
 
 
-def _found(name: str, what: str, field_name: str, spans: tuple[Span, ...]) -> Evidence:
+def _found(
+    name: str, what: str, field_name: str, spans: tuple[Span, ...], more: int = 0
+) -> Evidence:
     if not spans:
         return Evidence(False, f"{name}: no {what} in the {field_name}")
-    found = ", ".join(f"'{s.text}' at {s.start}-{s.end}" for s in spans)
+    listed = spans[:MAX_LISTED]
+    found = ", ".join(f"'{s.text}' at {s.start}-{s.end}" for s in listed)
+    hidden = len(spans) - len(listed) + more
+    if hidden:
+        found += f" and {hidden:,} more"
     return Evidence(True, f"{name}: {what} in the {field_name}: {found}", spans)
 
 

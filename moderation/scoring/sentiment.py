@@ -17,7 +17,7 @@ from importlib.metadata import version
 from typing import Any
 
 WINDOW = 1000  # characters VADER reads at once
-MAX_READ = 100_000  # characters of one text read at most
+MAX_READ = 20_480  # characters of one text read at most (Perspective's limit for a whole comment)
 _PARTS = ("neg", "neu", "pos", "compound")
 _SENTENCE_END = re.compile(r"[.!?\n]\s")
 
