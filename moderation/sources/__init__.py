@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from moderation.errors import InputError
-from moderation.sources.base import Bad, Found, SourceOptions, sniff
+from moderation.sources.base import Bad, Found, SourceOptions, readable, sniff
 
 __all__ = ["FORMATS", "Bad", "Found", "SourceOptions", "detect", "read"]
 
@@ -55,7 +55,7 @@ def read(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
         "jsonl": tabular.read_jsonl, "csv": tabular.read_csv, "disqus": xml_exports.read_disqus,
         "wxr": xml_exports.read_wxr, "commento": commento.read, "html": html_pages.read, "page": pages.read,
     }  # fmt: skip
-    return readers[detect(path, options.format)](path, options)
+    return map(readable, readers[detect(path, options.format)](path, options))
 
 
 # Bytes that start one record, by format, for a quick count before a run (for its ETA).

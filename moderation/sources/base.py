@@ -6,7 +6,7 @@ import bz2
 import gzip
 import io
 import lzma
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -134,3 +134,38 @@ def decode(raw: bytes, path: Path, line: int) -> str | Bad:
         return Bad(
             str(path), line, f"byte 0x{raw[exc.start : exc.start + 1].hex()} is not valid UTF-8"
         )
+
+
+def guarded(
+    path: Path, line: int | None, make: Callable[..., Found | Bad], *args, what: str = ""
+) -> Found | Bad:
+    """A record made into a comment, or a `Bad` when its fields have types no export should
+    have (a number where text belongs, a list for an author): one record, not the run."""
+    try:
+        return make(*args)
+    except UnicodeEncodeError:  # a ValueError too: first
+        return Bad(str(path), line, f"{what}text that is not valid Unicode (a lone surrogate)")
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        return Bad(
+            str(path), line, f"{what}a field of the wrong type ({type(exc).__name__}: {exc})"
+        )
+
+
+def readable(record: Found | Bad) -> Found | Bad:
+    """The record, or a `Bad` if any of its text is not valid Unicode (a lone surrogate such as
+    \\ud800, which JSON allows): such text could be neither stored nor scored."""
+    if isinstance(record, Bad):
+        return record
+    for item in (record.comment, record.article):
+        for name, value in vars(item).items():
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    line = record.where.rsplit(":", 1)[-1]
+                    return Bad(
+                        record.where.rsplit(":", 1)[0] if line.isdigit() else record.where,
+                        int(line) if line.isdigit() else None,
+                        f"{name} is not valid Unicode (a lone surrogate)",
+                    )
+    return record

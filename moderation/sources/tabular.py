@@ -15,7 +15,7 @@ from pathlib import Path
 
 from moderation.errors import InputError
 from moderation.records import Article, Comment, ReplyBasis, stable_id
-from moderation.sources.base import Bad, Found, SourceOptions, decode, lines, open_binary
+from moderation.sources.base import Bad, Found, SourceOptions, decode, guarded, lines, open_binary
 from moderation.sources.html_text import html_to_text
 
 FIELDS = ("id", "text", "author", "parent", "article", "article_title", "time", "status")
@@ -68,13 +68,16 @@ def read_jsonl(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
         except json.JSONDecodeError as exc:
             yield Bad(str(path), number, f"not valid JSON: {exc.msg} (column {exc.colno})")
             continue
+        except RecursionError:
+            yield Bad(str(path), number, "not valid JSON here: nested too deeply")
+            continue
         if not isinstance(record, dict):
             yield Bad(str(path), number, "not a JSON object")
             continue
         if mapping is None:
             options = _recognise(record, options)
             mapping = mapping_for(options)
-        yield to_found(path, number, record, mapping, options)
+        yield guarded(path, number, to_found, path, number, record, mapping, options)
 
 
 def read_csv(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
@@ -99,7 +102,8 @@ def read_csv(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
                 if any("\udc80" <= c <= "\udcff" for value in row for c in value):
                     yield Bad(str(path), line, "not valid UTF-8")
                     continue
-                yield to_found(path, line, dict(zip(header, row, strict=True)), mapping, options)
+                record = dict(zip(header, row, strict=True))
+                yield guarded(path, line, to_found, path, line, record, mapping, options)
         except csv.Error as exc:
             raise InputError(
                 path, f"CSV cannot be read past line {reader.line_num}: {exc}"
