@@ -73,3 +73,26 @@ def test_a_commento_comment_of_wrong_types_is_one_bad_record(tmp_path):
     records = list(read(path, SourceOptions(format="commento")))
     assert isinstance(records[0], Bad) and str(records[0]).startswith(f"{path}: comment 1: ")
     assert records[1].comment.text == "Fine words." and records[1].comment.author == "Nina"
+
+
+def test_a_csv_comment_over_128_kib_is_read(tmp_path):
+    path = tmp_path / "export.csv"
+    long_text = "a long, pasted comment " * 20_000  # 460 KB in one field
+    path.write_text(f'id,text,author,article\n1,"{long_text}",ann,a\n2,short one,bo,a\n')
+    records = list(read(path, SourceOptions()))
+    assert [len(r.comment.text) for r in records] == [len(long_text.strip()), len("short one")]
+
+
+def test_a_link_out_of_a_folder_is_not_followed(runner, tmp_path, db_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "comments.jsonl").write_text(json.dumps(GOOD[0]) + "\n")
+    outside = tmp_path / "secret.jsonl"
+    outside.write_text(json.dumps({**GOOD[1], "text": "root:x:0:0:root"}) + "\n")
+    (folder / "linked.jsonl").symlink_to(outside)
+    (folder / "inside.jsonl").symlink_to(folder / "comments.jsonl")  # a link within: read
+    result = runner.invoke(cli, ["score", str(folder), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output and "a link out of" in result.output
+    texts = {t for (t,) in sqlite3.connect(db_path).execute("select text from comments")}
+    assert texts == {GOOD[0]["text"]}

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import logging
 import lzma
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from moderation.errors import InputError
+
+logger = logging.getLogger(__name__)
 
 # A page's text is kilobytes; anything this large is an archive and needs an archive reader.
 MAX_PAGE_BYTES = 20 * 1024 * 1024
@@ -18,14 +21,23 @@ _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 def iter_input_files(paths: Iterable[Path | str]) -> Iterator[Path]:
-    """Yield the files named, walking directories in name order and skipping hidden files."""
+    """Yield the files named, walking directories in name order and skipping hidden files.
+
+    A link inside a folder that leads out of it is skipped (with a warning): a folder of
+    exports must not pull in, say, the system's password file.
+    """
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            root = path.resolve()
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden:
-                    yield child
+                if not child.is_file() or hidden:
+                    continue
+                if not child.resolve().is_relative_to(root):
+                    logger.warning("skipped %s: a link out of %s", child, path)
+                    continue
+                yield child
         elif path.is_file():
             yield path
         else:

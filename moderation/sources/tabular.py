@@ -18,6 +18,10 @@ from moderation.records import Article, Comment, ReplyBasis, stable_id
 from moderation.sources.base import Bad, Found, SourceOptions, decode, guarded, lines, open_binary
 from moderation.sources.html_text import html_to_text
 
+# One field (a comment's text) may be this large; csv's own limit, 128 KiB, is below real
+# comments pasted whole. Past it, the file cannot be read on from that line.
+MAX_FIELD = 64 << 20
+
 FIELDS = ("id", "text", "author", "parent", "article", "article_title", "time", "status")
 PRESETS: dict[str, dict[str, str]] = {
     # Pushshift / Reddit comment dumps
@@ -87,6 +91,7 @@ def read_csv(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
         stream = io.TextIOWrapper(
             binary, encoding="utf-8-sig", errors="surrogateescape", newline=""
         )
+        csv.field_size_limit(MAX_FIELD)
         reader = csv.reader(stream)
         try:
             header = next(reader, None)
