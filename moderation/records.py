@@ -77,6 +77,7 @@ class Comment:
     posted: str | None = None  # the time as the source gives it ("3 years ago", ISO 8601)
     depth: int = 0  # 0 for a top-level comment, 1 for a reply to it, and so on
     status: str = "visible"  # visible, deleted or spam, as the source marks it
+    unreadable: str | None = None  # why its text could not be read fully: a human must see it
 
     @property
     def is_reply(self) -> bool:

@@ -31,7 +31,7 @@ from moderation.records import (
     stable_id,
 )
 from moderation.settings import LiveSettings
-from moderation.sources.html_text import html_to_text
+from moderation.sources.html_text import read_html
 from moderation.store import comments as comment_store
 from moderation.store import coral as coral_store
 
@@ -159,7 +159,7 @@ def phase_answer(result: Moderated) -> dict[str, Any] | None:
 
 
 def _comment(moderator: Moderator, request: PhaseRequest, article: Article) -> Comment:
-    text, quote = html_to_text(request.body)  # Coral's comment bodies are HTML
+    text, quote, unreadable = read_html(request.body)  # Coral's comment bodies are HTML
     if request.comment_id:
         comment_id = coral_comment_id(request.comment_id)
     elif request.action == "EDIT":
@@ -182,6 +182,7 @@ def _comment(moderator: Moderator, request: PhaseRequest, article: Article) -> C
         quote=quote,
         parent_id=coral_comment_id(request.parent_id) if request.parent_id else None,
         reply_basis=ReplyBasis.EXPLICIT if request.parent_id else None,
+        unreadable=unreadable,
     )
 
 

@@ -18,7 +18,7 @@ from moderation.core import Moderated, Moderator
 from moderation.errors import ApiError
 from moderation.records import Article, Comment, stable_id
 from moderation.settings import LiveSettings
-from moderation.sources.html_text import html_to_text
+from moderation.sources.html_text import read_html
 from moderation.store import comments as comment_store
 from moderation.store import queue as queue_store
 from moderation.store.keys import ApiKey
@@ -53,6 +53,7 @@ class AnalyzeRequest:
     do_not_store: bool
     span_annotations: bool
     client_token: str | None
+    unreadable: str | None = None  # HTML whose text could not be read fully
 
 
 def attributes(moderator: Moderator) -> dict[str, str]:
@@ -82,7 +83,7 @@ def parse_analyze(body: Any, live: LiveSettings) -> AnalyzeRequest:
     text = comment["text"]
     if len(text) > live.max_text:
         raise _invalid(f"Comment text too long: {len(text)} characters, at most {live.max_text}.")
-    own, quote = html_to_text(text) if kind == "HTML" else (text, None)
+    own, quote, unreadable = read_html(text) if kind == "HTML" else (text, None, None)
     if not own.strip():
         raise _invalid("Comment text was empty.")
     requested = body.get("requestedAttributes")
@@ -103,6 +104,7 @@ def parse_analyze(body: Any, live: LiveSettings) -> AnalyzeRequest:
         do_not_store=_flag(body, "doNotStore"),
         span_annotations=_flag(body, "spanAnnotations"),
         client_token=token if isinstance(token, str) else None,
+        unreadable=unreadable,
     )
 
 
@@ -136,6 +138,7 @@ def analyze(moderator: Moderator, request: AnalyzeRequest, key: ApiKey) -> dict[
     comment = Comment(
         id=_comment_id(request.client_token, request.text),
         article_id=article.id, author="", position=1, text=request.text, quote=request.quote,
+        unreadable=request.unreadable,
     )  # fmt: skip
     result = moderator.moderate(comment, article, author_history=False)
     if not request.do_not_store and moderator.store is not None:

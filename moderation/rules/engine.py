@@ -18,6 +18,10 @@ from moderation.rules.context import NO_CONTEXT, Context
 from moderation.rules.expression import Expression
 
 LIVE, SHADOW = "live", "shadow"
+# Not a rule of any file: a comment whose text could not be read fully is held for a human,
+# above every rule (a reject rule would otherwise remove it unseen).
+UNREADABLE = "unreadable-text"
+UNREADABLE_PRIORITY = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -151,11 +155,13 @@ class RuleSet:
         winner = self.winner(matched)
         absent = {n for n in self.score_names - subject.scores.keys() if not n.startswith("quote.")}
         absent |= {n for n in self.context_names if getattr(context, n) is None}
+        matches = tuple(rule.record(subject) for rule in matched)
+        action = winner.action if winner else None
+        if comment.unreadable:  # whatever the rules say, a human sees what could not be read
+            unread = RuleMatch(UNREADABLE, Action.HOLD, UNREADABLE_PRIORITY, (comment.unreadable,))
+            matches, action = (unread, *matches), Action.HOLD
         return Decision(
-            action=winner.action if winner else None,
-            matches=tuple(rule.record(subject) for rule in matched),
-            ruleset=self.name,
-            missing=tuple(sorted(absent)),
+            action=action, matches=matches, ruleset=self.name, missing=tuple(sorted(absent))
         )
 
     def explain(self, subject: Subject) -> list[tuple[Rule, bool, list[Evidence]]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from moderation.errors import InputError
 from moderation.records import Article, Comment, ReplyBasis, stable_id
 from moderation.sources.base import Bad, Found, SourceOptions, guarded, open_binary
-from moderation.sources.html_text import html_to_text
+from moderation.sources.html_text import read_html
 
 
 def read(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
@@ -49,7 +49,7 @@ def _found(path: Path, record: dict, number: int, names: dict) -> Found:
     """One Commento comment as a comment and its page as the article."""
     page = f"{record.get('domain', '')}{record.get('path', '')}" or path.name
     article = Article(stable_id("a", "commento", page), page, page)
-    text, quote = html_to_text(record.get("html") or record.get("markdown") or "")
+    text, quote, unreadable = read_html(record.get("html") or record.get("markdown") or "")
     parent = record.get("parentHex")
     parent = None if parent in (None, "", "root") else parent
     status = (
@@ -62,5 +62,6 @@ def _found(path: Path, record: dict, number: int, names: dict) -> Found:
         author=names.get(record.get("commenterHex")) or "Anonymous", position=number, text=text, quote=quote,
         parent_id=stable_id("c", "commento", parent) if parent else None,
         reply_basis=ReplyBasis.EXPLICIT if parent else None, posted=record.get("creationDate"), status=status,
+        unreadable=unreadable,
     )  # fmt: skip
     return Found(article, comment, f"{path}:comment {number}")

@@ -19,7 +19,7 @@ from moderation.extract.reading import read_bytes
 from moderation.extract.threads import infer_replies
 from moderation.records import Article, Comment, ReplyBasis, stable_id
 from moderation.sources.base import Found, SourceOptions
-from moderation.sources.html_text import html_to_text
+from moderation.sources.html_text import DEEP_HTML, read_html
 
 
 def _has_class(name: str) -> str:
@@ -55,7 +55,7 @@ LAYOUTS = (
 def read(path: Path, options: SourceOptions) -> Iterator[Found]:
     """The comments of one HTML page (a page is small: read whole)."""
     try:
-        root = lxml.html.document_fromstring(read_bytes(path))
+        root = lxml.html.document_fromstring(read_bytes(path), parser=DEEP_HTML)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(path, f"HTML cannot be read ({exc})") from None
     article = _article(root, path)
@@ -103,7 +103,7 @@ def _comment(
     else:
         names = element.xpath(author_path)
         author = normalise_text(names[0].text_content()) if names else "Anonymous"
-    text, quote = html_to_text(lxml.html.tostring(body, encoding="unicode"))
+    text, quote, unreadable = read_html(lxml.html.tostring(body, encoding="unicode"))
     native = (element.get("id") or element.get("data-content") or str(position)).removeprefix(
         prefix
     )
@@ -111,6 +111,7 @@ def _comment(
     return Comment(
         id=stable_id("c", layout, article.id, native), article_id=article.id, author=author or "Anonymous",
         position=position, text=text, quote=quote, quote_author=quote_author, posted=posted,
+        unreadable=unreadable,
     )  # fmt: skip
 
 

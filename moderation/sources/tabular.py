@@ -16,7 +16,7 @@ from pathlib import Path
 from moderation.errors import InputError
 from moderation.records import Article, Comment, ReplyBasis, stable_id
 from moderation.sources.base import Bad, Found, SourceOptions, decode, guarded, lines, open_binary
-from moderation.sources.html_text import html_to_text
+from moderation.sources.html_text import read_html
 
 # One field (a comment's text) may be this large; csv's own limit, 128 KiB, is below real
 # comments pasted whole. Past it, the file cannot be read on from that line.
@@ -132,7 +132,7 @@ def to_found(
         return Bad(str(path), line, f"no text in field '{mapping['text']}'")
     if options.preset == "reddit" and body in ("[deleted]", "[removed]"):
         status = "deleted"
-    text, quote = html_to_text(body)
+    text, quote, unreadable = read_html(body)
     namespace = options.preset or "export"
     article_key = _strip_kind(value["article"]) or path.name
     native = _strip_kind(value["id"]) or f"{path.name}:{line}"
@@ -151,6 +151,7 @@ def to_found(
         author=str(value["author"] or "anonymous"), position=line, text=text, quote=quote,
         parent_id=stable_id("c", namespace, article_key, parent) if parent else None,
         reply_basis=ReplyBasis.EXPLICIT if parent else None, posted=_time(value["time"]), status=status,
+        unreadable=unreadable,
     )  # fmt: skip
     return Found(article, comment, f"{path}:{line}")
 

@@ -17,7 +17,7 @@ from defusedxml.ElementTree import iterparse
 from moderation.errors import InputError
 from moderation.records import Article, Comment, ReplyBasis, stable_id
 from moderation.sources.base import Bad, Found, SourceOptions, open_binary
-from moderation.sources.html_text import html_to_text
+from moderation.sources.html_text import read_html
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
@@ -47,7 +47,7 @@ def _disqus_post(
     article = threads.get(thread.get(DSQ_ID)) if thread is not None else None
     if key is None or article is None:
         return Bad(str(path), number, "post without an id or a known thread")
-    text, quote = html_to_text(_child_text(post, "message"))
+    text, quote, unreadable = read_html(_child_text(post, "message"))
     parent = _child(post, "parent")
     parent_key = parent.get(DSQ_ID) if parent is not None else None
     author = _child(post, "author")
@@ -63,7 +63,7 @@ def _disqus_post(
         id=stable_id("c", "disqus", key), article_id=article.id, author=name or "Guest", position=number,
         text=text, quote=quote, parent_id=stable_id("c", "disqus", parent_key) if parent_key else None,
         reply_basis=ReplyBasis.EXPLICIT if parent_key else None, posted=_child_text(post, "createdAt") or None,
-        status=status,
+        status=status, unreadable=unreadable,
     )  # fmt: skip
     return Found(article, comment, f"{path}:{number}")
 
@@ -92,7 +92,7 @@ def _wxr_comment(
     key = _child_text(element, "comment_id")
     if not key:
         return Bad(str(path), number, f"comment without an id on post {post_id}")
-    text, quote = html_to_text(_child_text(element, "comment_content"))
+    text, quote, unreadable = read_html(_child_text(element, "comment_content"))
     parent = _child_text(element, "comment_parent")
     approved = _child_text(element, "comment_approved")
     status = {"spam": "spam", "trash": "deleted"}.get(approved, "visible")
@@ -102,7 +102,7 @@ def _wxr_comment(
         text=text, quote=quote,
         parent_id=stable_id("c", "wordpress", post_id, parent) if parent and parent != "0" else None,
         reply_basis=ReplyBasis.EXPLICIT if parent and parent != "0" else None,
-        posted=_child_text(element, "comment_date_gmt") or None, status=status,
+        posted=_child_text(element, "comment_date_gmt") or None, status=status, unreadable=unreadable,
     )  # fmt: skip
     return Found(article, comment, f"{path}:{number}")
 

@@ -29,6 +29,7 @@ _REFRESHED = [
     "status",
     "text_key",
     "quote_key",
+    "unreadable",
 ]
 
 
@@ -51,6 +52,7 @@ def save(connection: Connection, items: list[Comment], now: datetime) -> None:
             "text_key": text_key(c.text),
             "quote_key": text_key(c.quote) if c.quote else None,
             "first_seen": now,
+            "unreadable": c.unreadable,
         }
         for c in items
     ]
@@ -135,7 +137,7 @@ def lookup(connection: Connection, ids: set[str]) -> dict[str, Comment]:
                 id=row.id, article_id=row.article_id, author=row.author, position=row.position,
                 text=row.text, quote=row.quote, quote_author=row.quote_author, parent_id=row.parent_id,
                 reply_basis=ReplyBasis(row.reply_basis) if row.reply_basis else None, posted=row.posted,
-                depth=row.depth, status=row.status,
+                depth=row.depth, status=row.status, unreadable=row.unreadable,
             )  # fmt: skip
     return found
 

@@ -50,6 +50,8 @@ comments = Table(
     Column("text_key", String, nullable=False),  # scores.text_key of `text`
     Column("quote_key", String),  # scores.text_key of `quote`
     Column("first_seen", DateTime(timezone=True), nullable=False),
+    # why the text could not be read fully (NULL when it could); since migration 0005
+    Column("unreadable", Text),
 )
 
 # One row per distinct text and model: the same words are never scored twice by one model.
