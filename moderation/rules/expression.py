@@ -51,9 +51,28 @@ def compile_expression(source: str, conditions: Mapping[str, Condition]) -> Expr
     except SyntaxError as exc:
         message = f"cannot read condition expression: {exc.msg}"
         raise ExpressionError(message, (exc.offset or 1) - 1) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            f"expression nested too deeply (at most {MAX_DEPTH} levels)", 0
+        ) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(f"expression nested too deeply (at most {MAX_DEPTH} levels)", 0)
     names: set[str] = set()
     test, explain = _compile(tree, conditions, names)
     return Expression(source, test, explain, frozenset(names), tree, conditions)
+
+
+MAX_DEPTH = 50  # levels of and/or/not: far past what an editor writes, short of recursion limits
+
+
+def _depth(tree: ast.expr) -> int:
+    """How deep the expression nests, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def all_of(conditions: Mapping[str, Condition]) -> Expression:

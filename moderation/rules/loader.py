@@ -47,6 +47,7 @@ SCORE_NAMES = tuple(
     [f"sentiment.{x}" for x in SENTIMENT_LABELS] + [f"toxicity.{x}" for x in TOXICITY_LABELS]
 )
 TOP_KEYS = ("lists", "rules")
+MAX_PRIORITY = 999_999  # the store keeps priorities as integers; above these is the built-in hold
 RULE_KEYS = ("id", "description", "action", "priority", "mode", "conditions", "when", "examples")
 LIST_KEYS = ("words", "normalise", "allow", "match")
 FLAGS = ("is_reply", "first_comment")
@@ -107,6 +108,15 @@ def read_rule_file(path: Path) -> tuple[RuleSet | None, list[Problem]]:
 def read_rules(source: str, path: Path) -> tuple[RuleSet | None, list[Problem]]:
     """Every problem in the text, and the compiled rule set if there are no errors."""
     reader = _Reader(path)
+    alias = _first_alias(source)
+    if alias is not None:
+        return None, [
+            Problem(
+                str(path),
+                *alias,
+                "YAML aliases (*name) are not allowed in rule files: write the value out",
+            )
+        ]
     try:
         document = YAML(typ="rt").load(source)
     except MarkedYAMLError as exc:
@@ -118,6 +128,21 @@ def read_rules(source: str, path: Path) -> tuple[RuleSet | None, list[Problem]]:
         return None, reader.problems
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
     return RuleSet(name=f"{path.name}#{digest}", rules=tuple(rules)), reader.problems
+
+
+def _first_alias(source: str) -> tuple[int, int] | None:
+    """Where the first alias is. Rule files need none, and a few nested aliases can expand
+    to gigabytes (a "billion laughs"), so they are refused before anything is built."""
+    from ruamel.yaml.events import AliasEvent
+
+    try:
+        for event in YAML(typ="rt").parse(source):
+            if isinstance(event, AliasEvent):
+                mark = event.start_mark
+                return (mark.line + 1, mark.column + 1)
+    except MarkedYAMLError:
+        return None  # the load reports the syntax error with its place
+    return None
 
 
 def _read(path: Path) -> str:
@@ -275,6 +300,11 @@ class _Reader:
         priority = node.get("priority", 0)
         if not isinstance(priority, int) or isinstance(priority, bool):
             raise self.fail(f"{prefix}: priority must be a whole number", self.at(node, "priority"))
+        if abs(priority) > MAX_PRIORITY:
+            raise self.fail(
+                f"{prefix}: priority must be between -{MAX_PRIORITY:,} and {MAX_PRIORITY:,}",
+                self.at(node, "priority"),
+            )
         mode = node.get("mode", LIVE)
         if mode not in (LIVE, SHADOW):
             raise self.fail(f"{prefix}: mode must be live or shadow", self.at(node, "mode"))

@@ -1,0 +1,44 @@
+"""Rule files built to stall or crash the loader get one clear error each, at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.cli import cli
+
+HEAD = "rules:\n  - id: x\n    action: flag\n    conditions:\n      w: {words: [idiot]}\n      v: {words: [moron]}\n"
+
+BOMB = """lists:
+  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+rules:
+  - id: x
+    description: *f
+    action: flag
+    conditions:
+      w: {words: [idiot]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (BOMB, "rules.yml:3:10: YAML aliases (*name) are not allowed in rule files"),
+        (HEAD + "    when: " + "not " * 100_000 + "w or v\n", "rules.yml:7:11: rule 'x': expression nested too deeply"),
+        (HEAD + "    when: " + "(w and " * 150 + "v" + ")" * 150 + "\n", "rules.yml:7:11: rule 'x': expression nested too deeply"),
+        (HEAD.replace("action: flag", "action: flag\n    priority: 100000000000000000000000000") + "    when: w or v\n", "rule 'x': priority must be between -999,999 and 999,999"),
+    ],
+)  # fmt: skip
+def test_a_hostile_rule_file_is_one_error(runner, tmp_path, source, expected):
+    path = tmp_path / "rules.yml"
+    path.write_text(source)
+    result = runner.invoke(cli, ["rules", "check", str(path)])
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    scored = runner.invoke(cli, ["score", str(tmp_path), "--rules", str(path), "-q"])
+    assert scored.exit_code == 1 and expected.split(": ", 1)[-1] in scored.output
