@@ -42,3 +42,22 @@ def test_a_hostile_rule_file_is_one_error(runner, tmp_path, source, expected):
     assert "Traceback" not in result.output
     scored = runner.invoke(cli, ["score", str(tmp_path), "--rules", str(path), "-q"])
     assert scored.exit_code == 1 and expected.split(": ", 1)[-1] in scored.output
+
+
+def test_an_action_that_is_a_list_is_one_error(runner, tmp_path):
+    path = tmp_path / "rules.yml"
+    path.write_text(HEAD.replace("action: flag", "action: [flag, hold]") + "    when: w or v\n")
+    result = runner.invoke(cli, ["rules", "check", str(path)])
+    assert result.exit_code == 1
+    assert (
+        "rules.yml:3:13: rule 'x': action must be one of hold, flag, reject, approve"
+        in result.output
+    )
+
+
+def test_examples_with_only_match_are_accepted_and_run(runner, tmp_path):
+    path = tmp_path / "rules.yml"
+    path.write_text(HEAD + "    when: w or v\n    examples:\n      match:\n        - you idiot\n")
+    assert runner.invoke(cli, ["rules", "check", str(path)]).exit_code == 0
+    result = runner.invoke(cli, ["rules", "test", str(path)])
+    assert result.exit_code == 0 and "1 example(s): 1 passed, 0 failed" in result.output

@@ -291,11 +291,12 @@ class _Reader:
                 "rule id must be lower-case letters, digits, '-' or '_'", self.at(node, "id")
             )
         prefix = f"rule '{rule_id}'"
-        if node["action"] not in set(Action):
+        action = node["action"]
+        if not isinstance(action, str) or action not in {a.value for a in Action}:
             actions = ", ".join(a.value for a in Action)
+            hint = did_you_mean(action, list(Action)) if isinstance(action, str) else ""
             raise self.fail(
-                f"{prefix}: action must be one of {actions}{did_you_mean(node['action'], list(Action))}",
-                self.at(node, "action"),
+                f"{prefix}: action must be one of {actions}{hint}", self.at(node, "action")
             )
         priority = node.get("priority", 0)
         if not isinstance(priority, int) or isinstance(priority, bool):
@@ -487,7 +488,9 @@ class _Reader:
         self.check_keys(node, ("match", "no_match"), "key in examples")
         examples = []
         for key, expect in (("match", True), ("no_match", False)):
-            items = node.get(key) or []
+            items = node.get(key)
+            if items is None:  # "match and/or no_match": either may be left out
+                continue
             if not isinstance(items, CommentedSeq):
                 raise self.fail(f"{prefix}: examples '{key}' must be a list", self.at(node, key))
             examples += [
