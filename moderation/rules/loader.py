@@ -108,21 +108,16 @@ def read_rule_file(path: Path) -> tuple[RuleSet | None, list[Problem]]:
 def read_rules(source: str, path: Path) -> tuple[RuleSet | None, list[Problem]]:
     """Every problem in the text, and the compiled rule set if there are no errors."""
     reader = _Reader(path)
-    alias = _first_alias(source)
-    if alias is not None:
-        return None, [
-            Problem(
-                str(path),
-                *alias,
-                "YAML aliases (*name) are not allowed in rule files: write the value out",
-            )
-        ]
     try:
         document = YAML(typ="rt").load(source)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         position = (mark.line + 1, mark.column + 1) if mark else (None, None)
         return None, [Problem(str(path), *position, f"YAML syntax: {exc.problem or exc.context}")]
+    alias = _first_alias(document)
+    if alias is not None:
+        message = "YAML aliases (*name) are not allowed in rule files: write the value out"
+        return None, [Problem(str(path), *alias, message)]
     rules = reader.document(document)
     if any(p.severity == "error" for p in reader.problems):
         return None, reader.problems
@@ -130,18 +125,31 @@ def read_rules(source: str, path: Path) -> tuple[RuleSet | None, list[Problem]]:
     return RuleSet(name=f"{path.name}#{digest}", rules=tuple(rules)), reader.problems
 
 
-def _first_alias(source: str) -> tuple[int, int] | None:
-    """Where the first alias is. Rule files need none, and a few nested aliases can expand
-    to gigabytes (a "billion laughs"), so they are refused before anything is built."""
-    from ruamel.yaml.events import AliasEvent
+def _first_alias(document: Any) -> tuple[int, int] | None:
+    """Where the first alias of a list or mapping is (the same node met twice). Rule files
+    need none, and a few nested aliases unfold into gigabytes when walked (a "billion
+    laughs"), so they are refused before anything walks them. One pass over distinct nodes.
 
-    try:
-        for event in YAML(typ="rt").parse(source):
-            if isinstance(event, AliasEvent):
-                mark = event.start_mark
-                return (mark.line + 1, mark.column + 1)
-    except MarkedYAMLError:
-        return None  # the load reports the syntax error with its place
+    ruamel marks an alias with its anchor's place, so the place given is the list or
+    mapping the alias stands in."""
+    seen: set[int] = set()
+    # (node, its place, the place of the list or mapping holding it), in document order
+    stack: list[tuple[Any, tuple[int, int], tuple[int, int]]] = [(document, (1, 1), (1, 1))]
+    while stack:
+        node, place, holder = stack.pop()
+        if not isinstance(node, CommentedMap | CommentedSeq):
+            continue
+        if id(node) in seen:
+            return holder
+        seen.add(id(node))
+        if isinstance(node, CommentedMap):
+            marks = [(v, node.lc.data.get(k)) for k, v in node.items()]
+        else:
+            marks = [(v, node.lc.data.get(i)) for i, v in enumerate(node)]
+        stack.extend(
+            (child, (mark[-2] + 1, mark[-1] + 1) if mark else place, place)
+            for child, mark in reversed(marks)
+        )
     return None
 
 
