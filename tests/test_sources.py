@@ -134,15 +134,15 @@ def test_commento_export():
     assert found[0].article.source == "blog.example/2015/blackberry"
 
 
-@pytest.mark.parametrize(
-    ("suffix", "compress"),
-    [
-        (".gz", gzip.compress),
-        (".bz2", bz2.compress),
-        (".xz", lzma.compress),
-        (".zst", lambda b: zstandard.ZstdCompressor().compress(b)),
-    ],
-)
+COMPRESSIONS = [
+    (".gz", gzip.compress),
+    (".bz2", bz2.compress),
+    (".xz", lzma.compress),
+    (".zst", lambda b: zstandard.ZstdCompressor().compress(b)),
+]
+
+
+@pytest.mark.parametrize(("suffix", "compress"), COMPRESSIONS)
 def test_compressed_exports(tmp_path, suffix, compress):
     path = tmp_path / f"dump.jsonl{suffix}"
     path.write_bytes(compress((EXPORTS / "reddit_comments.jsonl").read_bytes()))
@@ -151,15 +151,7 @@ def test_compressed_exports(tmp_path, suffix, compress):
     assert len(found) == 7 and len(bad) == 3
 
 
-@pytest.mark.parametrize(
-    ("suffix", "compress"),
-    [
-        (".gz", gzip.compress),
-        (".bz2", bz2.compress),
-        (".xz", lzma.compress),
-        (".zst", lambda b: zstandard.ZstdCompressor().compress(b)),
-    ],
-)
+@pytest.mark.parametrize(("suffix", "compress"), COMPRESSIONS)
 def test_truncated_compressed_export_is_an_error(tmp_path, suffix, compress):
     path = tmp_path / f"dump.jsonl{suffix}"
     whole = compress((EXPORTS / "reddit_comments.jsonl").read_bytes() * 200)
