@@ -83,3 +83,24 @@ def test_a_list_of_25000_words_loads_and_matches(tmp_path):
     rules = load_rules(path)  # RE2's default memory could not hold a set this large
     comment = Comment("c", "a", "ann", 1, f"well {words[12_345]} to you")
     assert [r.id for r in rules.matching(Subject(comment, {}, None))] == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [
+        ('{text: "x", scores: {toxicity.insult: "high"}}', "example score 'toxicity.insult' must be a number"),
+        ('{text: "x", scores: {toxicity.insult: .nan}}', "example score 'toxicity.insult' must be a number"),
+        ('{text: "x", scores: [1, 2]}', "example 'scores' must be a mapping of score names to numbers"),
+        ('{text: "x", depth: "deep"}', "example 'depth' must be a whole number"),
+        ('{text: "x", rejections: [1]}', "example 'rejections' must be a whole number"),
+        ('{text: "x", first_comment: "yes"}', "example 'first_comment' must be true or false"),
+        ('{text: "x", reply_to: 5}', "example 'reply_to' must be a name"),
+    ],
+)  # fmt: skip
+def test_an_example_field_of_the_wrong_type_is_one_error(runner, tmp_path, example, expected):
+    path = tmp_path / "rules.yml"
+    path.write_text(HEAD + f"    when: w or v\n    examples:\n      match:\n        - {example}\n")
+    result = runner.invoke(cli, ["rules", "check", str(path)])
+    assert result.exit_code == 1
+    assert f"rules.yml:10:11: rule 'x': {expected}" in result.output
+    assert "Traceback" not in result.output

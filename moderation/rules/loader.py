@@ -47,6 +47,18 @@ SCORE_NAMES = tuple(
     [f"sentiment.{x}" for x in SENTIMENT_LABELS] + [f"toxicity.{x}" for x in TOXICITY_LABELS]
 )
 TOP_KEYS = ("lists", "rules")
+# What each example field must be, for a clear error instead of a failure inside the engine.
+_EXAMPLE_TYPES = (
+    ("quote", (str,), "a text"),
+    ("author", (str,), "a name"),
+    ("reply_to", (str,), "a name"),
+    ("section", (str,), "a text"),
+    ("scores", (dict,), "a mapping of score names to numbers"),
+    ("depth", (int,), "a whole number"),
+    ("back_and_forth", (int,), "a whole number"),
+    ("rejections", (int,), "a whole number"),
+    ("first_comment", (bool,), "true or false"),
+)
 MAX_PRIORITY = 999_999  # the store keeps priorities as integers; above these is the built-in hold
 RULE_KEYS = ("id", "description", "action", "priority", "mode", "conditions", "when", "examples")
 LIST_KEYS = ("words", "normalise", "allow", "match")
@@ -516,13 +528,21 @@ class _Reader:
             )
         if isinstance(spec, CommentedMap):
             self.check_keys(spec, EXAMPLE_KEYS, "key in example")
+        for key, kinds, meaning in _EXAMPLE_TYPES:
+            value = spec.get(key)
+            if value is not None and (
+                isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds)
+            ):
+                raise self.fail(f"{prefix}: example '{key}' must be {meaning}", where)
         scores = dict(spec.get("scores") or {})
-        for score in scores:
+        for score, value in scores.items():
             if str(score).removeprefix("quote.") not in SCORE_NAMES:
                 raise self.fail(
                     f"{prefix}: example score '{score}' is not a score{did_you_mean(score, SCORE_NAMES)}",
                     where,
                 )
+            if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+                raise self.fail(f"{prefix}: example score '{score}' must be a number", where)
         depth = int(spec.get("depth", 1 if spec.get("reply_to") else 0))
         comment = Comment(
             id=f"example-{where[0]}", article_id="example", author=str(spec.get("author", "reader")),
