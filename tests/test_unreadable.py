@@ -62,3 +62,20 @@ def test_a_deeply_nested_comment_in_a_page_drops_none_after_it(tmp_path):
     found = list(read(path, SourceOptions()))
     assert [f.comment.author for f in found] == ["Mark Jones", "Sarah K", "<script>x</script>"]
     assert found[0].comment.text.startswith("Finally.")
+
+
+def test_a_rule_change_preview_counts_an_unreadable_comment_as_held_under_both():
+    from conftest import DEFAULT_RULES
+
+    from moderation.records import Comment, Scores, ScoreSet
+    from moderation.rules import load_rules
+    from moderation.rules.context import Context
+    from moderation.rules.preview import diff
+    from moderation.store.evaluation import StoredComment
+
+    rules = load_rules(DEFAULT_RULES)
+    comment = Comment("c1", "a", "ann", 1, "hidden words", unreadable=UNREADABLE)
+    scores = Scores(ScoreSet("vader", {}), ScoreSet("tox", {}))
+    report = diff(rules, rules, [StoredComment(comment, scores, Context(), None)])
+    assert dict(report.transitions) == {("hold", "hold"): 1}
+    assert report.changed == 0

@@ -152,17 +152,26 @@ class RuleSet:
         """Evaluate every rule; the highest-precedence live match decides."""
         subject = self.subject(comment, scores, context)
         matched = sorted(self.matching(subject), key=Rule.precedence, reverse=True)
-        winner = self.winner(matched)
         absent = {n for n in self.score_names - subject.scores.keys() if not n.startswith("quote.")}
         absent |= {n for n in self.context_names if getattr(context, n) is None}
         matches = tuple(rule.record(subject) for rule in matched)
-        action = winner.action if winner else None
         if comment.unreadable:  # whatever the rules say, a human sees what could not be read
             unread = RuleMatch(UNREADABLE, Action.HOLD, UNREADABLE_PRIORITY, (comment.unreadable,))
-            matches, action = (unread, *matches), Action.HOLD
+            matches = (unread, *matches)
         return Decision(
-            action=action, matches=matches, ruleset=self.name, missing=tuple(sorted(absent))
+            action=self.action(comment, matched),
+            matches=matches,
+            ruleset=self.name,
+            missing=tuple(sorted(absent)),
         )
+
+    def action(self, comment: Comment, matched: list[Rule]) -> Action | None:
+        """What happens to the comment: hold when its text could not be read fully, else
+        what the deciding rule says (None when no live rule matched)."""
+        if comment.unreadable:
+            return Action.HOLD
+        winner = self.winner(matched)
+        return winner.action if winner else None
 
     def explain(self, subject: Subject) -> list[tuple[Rule, bool, list[Evidence]]]:
         """Every rule, whether it matched, and the evidence either way."""

@@ -80,7 +80,7 @@ def diff(
         before, after = old.matching(subject), new.matching(subject)
         _count(report, before, item.review, "before")
         _count(report, after, item.review, "after")
-        action_before, action_after = _action(old, before), _action(new, after)
+        action_before, action_after = _action(old, before, item), _action(new, after, item)
         report.transitions[(action_before, action_after)] += 1
         if action_before == action_after:
             continue
@@ -94,9 +94,9 @@ def diff(
     return report
 
 
-def _action(ruleset: RuleSet, matched: list[Rule]) -> str | None:
-    winner = ruleset.winner(matched)
-    return winner.action.value if winner else None
+def _action(ruleset: RuleSet, matched: list[Rule], item: StoredComment) -> str | None:
+    action = ruleset.action(item.comment, matched)
+    return action.value if action else None
 
 
 def _count(report: DiffReport, matched: list[Rule], review: str | None, side: str) -> None:

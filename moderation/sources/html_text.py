@@ -34,12 +34,6 @@ class Body(NamedTuple):
     unreadable: str | None = None
 
 
-def html_to_text(markup: str) -> tuple[str, str | None]:
-    """(own text, quoted text or None) of an HTML comment body."""
-    body = read_html(markup)
-    return body.text, body.quote
-
-
 def read_html(markup: str) -> Body:
     """The body's own text and quote, and a reason if markup hid part of it."""
     if "<" not in markup and "&" not in markup:
