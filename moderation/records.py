@@ -7,6 +7,8 @@ Extraction makes `Article` and `Comment`; scoring adds `Scores`; the rule engine
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -49,6 +51,31 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def _hidden(char: str) -> bool:
+    """Format and control characters: bidi overrides, zero-width joiners, soft hyphens."""
+    return unicodedata.category(char) in ("Cf", "Cc")
+
+
+def reveal(text: str) -> str:
+    """`text` with each hidden character written out, as `<U+202E>`, for a moderator to see."""
+    return "".join(f"<U+{ord(c):04X}>" if _hidden(c) else c for c in text)
+
+
+def clean_name(raw: str) -> str:
+    """A name as it shows and as rules and history match it: compatibility forms folded
+    (full-width letters), hidden characters dropped (`admin\u202enimda` reads "adminadmin"
+    on screen but is not), spaces collapsed. A name of hidden characters only is revealed."""
+    if raw.isascii() and raw.isprintable() and raw == raw.strip() and "  " not in raw:
+        return raw  # nearly every name
+    name = _SPACES.sub(
+        " ", "".join(c for c in unicodedata.normalize("NFKC", raw) if not _hidden(c))
+    )
+    return name.strip() or reveal(raw)
+
+
 @dataclass(frozen=True)
 class Article:
     """The page or thread that comments belong to."""
@@ -78,6 +105,13 @@ class Comment:
     depth: int = 0  # 0 for a top-level comment, 1 for a reply to it, and so on
     status: str = "visible"  # visible, deleted or spam, as the source marks it
     unreadable: str | None = None  # why its text could not be read fully: a human must see it
+    author_raw: str | None = None  # the name as the source gave it, where `author` was cleaned
+
+    def __post_init__(self) -> None:
+        if self.author_raw is None and isinstance(self.author, str):
+            name = clean_name(self.author)
+            if name != self.author:
+                self.author, self.author_raw = name, self.author
 
     @property
     def is_reply(self) -> bool:

@@ -27,9 +27,13 @@ rules:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        (BOMB, "rules.yml:3:6: YAML aliases (*name) are not allowed in rule files"),
+        (BOMB, "rules.yml:3:10: YAML aliases (*name) are not allowed in rule files"),
         (HEAD + "    when: " + "not " * 100_000 + "w or v\n", "rules.yml:7:11: rule 'x': expression nested too deeply"),
         (HEAD + "    when: " + "(w and " * 150 + "v" + ")" * 150 + "\n", "rules.yml:7:11: rule 'x': expression nested too deeply"),
+        ("lists:\n  a: " + "[" * 100_000 + "]" * 100_000 + "\n" + HEAD, "rules.yml:2:68: nested more than 64 levels deep"),
+        (HEAD.replace("action: flag", "action: !!python/object/apply:os.system [echo hi]"), "rules.yml:3:13: YAML tags (tag:yaml.org,2002:python/object/apply:os.system) are not allowed"),
+        (HEAD.replace("action: flag", "action: flag\n    action: hold"), "rules.yml:4:5: YAML syntax: duplicate key 'action' (first on line 3)"),
+        (HEAD + "---\n" + HEAD, "rules.yml:7:1: a rule file is one YAML document (found a second '---')"),
         (HEAD.replace("action: flag", "action: flag\n    priority: 100000000000000000000000000") + "    when: w or v\n", "rule 'x': priority must be between -999,999 and 999,999"),
     ],
 )  # fmt: skip
@@ -42,6 +46,18 @@ def test_a_hostile_rule_file_is_one_error(runner, tmp_path, source, expected):
     assert "Traceback" not in result.output
     scored = runner.invoke(cli, ["score", str(tmp_path), "--rules", str(path), "-q"])
     assert scored.exit_code == 1 and expected.split(": ", 1)[-1] in scored.output
+
+
+def test_yes_no_on_and_off_are_words_in_a_list(tmp_path):
+    from moderation.records import Comment
+    from moderation.rules import load_rules
+    from moderation.rules.conditions import Subject
+
+    path = tmp_path / "rules.yml"
+    path.write_text(HEAD.replace("[moron]", "[no, off, yes, on]") + "    when: w or v\n")
+    rules = load_rules(path)
+    comment = Comment("c", "a", "ann", 1, "turn it off")
+    assert [r.id for r in rules.matching(Subject(comment, {}, None))] == ["x"]
 
 
 def test_an_action_that_is_a_list_is_one_error(runner, tmp_path):

@@ -297,7 +297,7 @@ def test_the_shipped_rules_load_and_flag_a_reply_that_insults():
     [
         (
             "rules:\n  - id: a\n    action: flag\n    conditions: {x: [1,\n",
-            "test.yml:5:1: YAML syntax: expected the node content, but found '<stream end>'",
+            "test.yml:5:1: YAML syntax: did not find expected node content, while parsing a flow node",
         ),
         (
             "rules:\n  - id: a\n    action: flag\n    treshold: 3\n    conditions: {x: toxicity.insult > 0.5}\n",

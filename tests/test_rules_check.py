@@ -90,7 +90,9 @@ def test_yaml_syntax_error_has_line_and_column(runner, tmp_path):
     """,
     )
     assert result.exit_code == 1
-    assert lines == ["rules.yml:5:1: YAML syntax: expected ',' or '}', but got '<stream end>'"]
+    assert lines == [
+        "rules.yml:5:1: YAML syntax: did not find expected ',' or '}', while parsing a flow mapping that starts on line 4"
+    ]
 
 
 def test_a_rule_that_can_never_match(runner, tmp_path):
@@ -200,6 +202,57 @@ def test_contradictory_actions_name_the_winner(runner, tmp_path):
     assert lines == [
         "rules.yml:9: warning: rules 'staff' (approve) and 'threat' (hold) can match the same comment; 'threat' wins (priority 90 > 10)"
     ]
+
+
+def test_an_approve_rule_that_meets_many_acting_rules_is_one_grouped_warning(runner, tmp_path):
+    acting = "".join(
+        f"""
+          - id: words-{n}
+            action: flag
+            priority: {n * 10}
+            conditions:
+              w: {{words: [word{n}]}}"""
+        for n in range(1, 6)
+    )
+    _, lines = check(
+        runner,
+        tmp_path,
+        """
+        rules:
+          - id: staff
+            action: approve
+            priority: 25
+            conditions:
+              staff: {author: [Editor Ed]}"""
+        + acting
+        + "\n",
+    )
+    assert lines == [
+        "rules.yml:2: warning: rule 'staff' (approve) can match the same comment as 5 rules that act "
+        "('words-1', 'words-2', 'words-3' and 2 more); it wins over 2 of them and loses to 3"
+    ]
+
+
+def test_two_small_lists_within_one_list_do_not_stand_for_another_condition(runner, tmp_path):
+    _, lines = check(
+        runner,
+        tmp_path,
+        """
+        rules:
+          - id: broad
+            action: hold
+            priority: 80
+            conditions:
+              w: {words: [idiot, moron]}
+              f: {first_comment: true}
+          - id: narrow
+            action: flag
+            conditions:
+              a: {words: [idiot]}
+              b: {words: [moron]}
+    """,
+    )
+    assert lines == []
 
 
 def test_scores_the_model_does_not_produce(runner, tmp_path):

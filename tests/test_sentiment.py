@@ -6,7 +6,8 @@ import time
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from moderation.scoring.sentiment import MAX_READ, WINDOW, VaderScorer, windows
+from moderation.scoring import MAX_READ
+from moderation.scoring.sentiment import WINDOW, VaderScorer, windows
 
 
 def test_ordinary_comments_score_exactly_as_vader_scores_them():

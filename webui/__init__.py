@@ -15,6 +15,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from moderation.errors import ModerationError
+from moderation.records import reveal
 from webui import admin, api, audit, auth, comments, editor, queue
 from webui.state import Moderation
 
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     _register_errors(app)
+    app.add_template_filter(reveal, "reveal")
     app.after_request(_secure)
     return app
 

@@ -7,7 +7,8 @@ found; other conditions are compared by what they test. From that:
 
 - a rule none of whose alternatives can hold can never match;
 - a rule B is overridden by A when every way B can match also makes A match and A wins;
-- an `approve` rule and a rule that acts can both match one comment: the winner is named;
+- an `approve` rule and a rule that acts can both match one comment: the winner is named
+  (these two compare pairs of rules: `overlaps.py`);
 - a score the chosen model does not produce makes a condition, or a whole rule, dead.
 """
 
@@ -17,11 +18,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from moderation.records import Action
 from moderation.rules.conditions import NEGATED, Compare, Condition, IsReply, Words
 from moderation.rules.engine import Rule, RuleSet
 from moderation.rules.expression import Literal
 from moderation.rules.loader import Problem
+from moderation.rules.overlaps import TermTable, conflicts, overrides
 
 DETOXIFY_LABELS = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack")
 MODEL_LABELS: dict[str, tuple[str, ...]] = {
@@ -118,29 +119,6 @@ class _Term:
                 )
         return term
 
-    def implies(self, other: _Term) -> bool:
-        """Whether every comment this alternative matches also matches `other`."""
-        for variable, wanted in other.ranges.items():
-            mine = self.ranges.get(variable)
-            if mine is None or not mine.within(wanted):
-                return False
-        for key, positive in other.facts.items():
-            if self.facts.get(key) == positive:
-                continue
-            if key[0] == "words" and positive and self._has_sub_list(key):
-                continue
-            return False
-        return True
-
-    def _has_sub_list(self, key: tuple) -> bool:
-        """A plain list of ours whose words are all in the other's list implies that list."""
-        _, words, normalise, allow, field = key
-        return any(
-            positive and mine.words <= words and mine.matcher.normalise == normalise
-            and mine.matcher.allow == allow and mine.field == field
-            for mine, positive in self.words
-        )  # fmt: skip
-
 
 def _terms(rule: Rule) -> list[_Term] | None:
     alternatives = rule.when.alternatives()
@@ -158,8 +136,11 @@ def check_rules(ruleset: RuleSet, path: Path, model: str | None = None) -> list[
             problems.append(_warn(path, rule, f"rule '{rule.id}' can never match: {reason}"))
         if model is not None:
             problems += _model_problems(path, rule, possible, model)
-    problems += _overrides(path, ruleset, terms)
-    problems += _conflicts(path, ruleset, terms)
+    live = [r for r in ruleset.rules if not r.shadow and terms[r.id] is not None]
+    alive = {r.id: [t for t in terms[r.id] if t.contradiction is None] for r in live}
+    table = TermTable(live, alive)
+    for overlap in [*overrides(table), *conflicts(table)]:
+        problems.append(_warn(path, overlap.rule, overlap.message))
     return problems
 
 
@@ -193,86 +174,3 @@ def _model_problems(path: Path, rule: Rule, possible: list[_Term], model: str) -
             _warn(path, rule, f"rule '{rule.id}' can never match with {MODEL_NAMES[model]}")
         )
     return problems
-
-
-def _overrides(path: Path, ruleset: RuleSet, terms: dict[str, list[_Term] | None]) -> list[Problem]:
-    problems = []
-    live = [r for r in ruleset.rules if not r.shadow and terms[r.id] is not None]
-    for loser in live:
-        mine = [t for t in terms[loser.id] if t.contradiction is None]
-        for winner in live:
-            if winner is loser or winner.precedence() <= loser.precedence() or not mine:
-                continue
-            theirs = [t for t in terms[winner.id] if t.contradiction is None]
-            if all(any(t.implies(w) for w in theirs) for t in mine):
-                why = _why_wins(winner, loser)
-                problems.append(
-                    _warn(
-                        path,
-                        loser,
-                        f"rule '{loser.id}' never decides: whenever it matches, '{winner.id}' matches too and wins ({why})",
-                    )
-                )
-                break
-    return problems
-
-
-def _conflicts(path: Path, ruleset: RuleSet, terms: dict[str, list[_Term] | None]) -> list[Problem]:
-    problems = []
-    live = [r for r in ruleset.rules if not r.shadow and terms[r.id] is not None]
-    for i, first in enumerate(live):
-        for second in live[i + 1 :]:
-            if (first.action == Action.APPROVE) == (second.action == Action.APPROVE):
-                continue
-            together = (
-                _Term.of([*_literals(a), *_literals(b)])
-                for a in terms[first.id] for b in terms[second.id]
-            )  # fmt: skip
-            if any(t.contradiction is None for t in together):
-                winner, loser = sorted((first, second), key=Rule.precedence, reverse=True)
-                problems.append(_warn(path, second, (
-                    f"rules '{first.id}' ({first.action}) and '{second.id}' ({second.action}) can match the "
-                    f"same comment; '{winner.id}' wins ({_why_wins(winner, loser)})"
-                )))  # fmt: skip
-    return problems
-
-
-def _literals(term: _Term) -> list[Literal]:
-    """Rebuild literals from a term, for combining two rules' alternatives."""
-    literals: list[Literal] = []
-    for (variable, field), allowed in term.ranges.items():
-        if allowed.low > -math.inf:
-            literals.append(
-                (
-                    Compare("_", variable, ">=" if allowed.low_closed else ">", allowed.low, field),
-                    True,
-                )
-            )
-        if allowed.high < math.inf:
-            literals.append(
-                (
-                    Compare(
-                        "_", variable, "<=" if allowed.high_closed else "<", allowed.high, field
-                    ),
-                    True,
-                )
-            )
-    literals += [(_KeyOnly(key), positive) for key, positive in term.facts.items()]
-    return literals
-
-
-@dataclass(frozen=True)
-class _KeyOnly(Condition):
-    """Stands for a non-numeric condition by its key, when combining terms."""
-
-    stands_for: tuple
-    name: str = "_"
-
-    def key(self) -> tuple:
-        return self.stands_for
-
-
-def _why_wins(winner: Rule, loser: Rule) -> str:
-    if winner.priority != loser.priority:
-        return f"priority {winner.priority} > {loser.priority}"
-    return f"same priority, and {winner.action} is stricter than {loser.action}"

@@ -16,12 +16,23 @@ from moderation.rules.compiled import compile_matching
 from moderation.rules.conditions import Condition, Evidence, Subject
 from moderation.rules.context import NO_CONTEXT, Context
 from moderation.rules.expression import Expression
+from moderation.scoring import MAX_READ
 
 LIVE, SHADOW = "live", "shadow"
 # Not a rule of any file: a comment whose text could not be read fully is held for a human,
 # above every rule (a reject rule would otherwise remove it unseen).
 UNREADABLE = "unreadable-text"
 UNREADABLE_PRIORITY = 1_000_000
+
+
+def unread(comment: Comment) -> str | None:
+    """Why a human must read the comment whatever the rules say: its text could not be read
+    fully, or it is longer than the scorers read."""
+    if comment.unreadable:
+        return comment.unreadable
+    if len(comment.text) > MAX_READ:
+        return f"{len(comment.text):,} characters long: only the first {MAX_READ:,} were scored"
+    return None
 
 
 @dataclass(frozen=True)
@@ -155,9 +166,9 @@ class RuleSet:
         absent = {n for n in self.score_names - subject.scores.keys() if not n.startswith("quote.")}
         absent |= {n for n in self.context_names if getattr(context, n) is None}
         matches = tuple(rule.record(subject) for rule in matched)
-        if comment.unreadable:  # whatever the rules say, a human sees what could not be read
-            unread = RuleMatch(UNREADABLE, Action.HOLD, UNREADABLE_PRIORITY, (comment.unreadable,))
-            matches = (unread, *matches)
+        reason = unread(comment)
+        if reason:  # whatever the rules say, a human sees what could not be read
+            matches = (RuleMatch(UNREADABLE, Action.HOLD, UNREADABLE_PRIORITY, (reason,)), *matches)
         return Decision(
             action=self.action(comment, matched),
             matches=matches,
@@ -168,7 +179,7 @@ class RuleSet:
     def action(self, comment: Comment, matched: list[Rule]) -> Action | None:
         """What happens to the comment: hold when its text could not be read fully, else
         what the deciding rule says (None when no live rule matched)."""
-        if comment.unreadable:
+        if unread(comment):
             return Action.HOLD
         winner = self.winner(matched)
         return winner.action if winner else None

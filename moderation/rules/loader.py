@@ -14,9 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import re2
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from moderation.errors import RuleFileError
 from moderation.records import Action, Comment, ReplyBasis
@@ -37,6 +34,7 @@ from moderation.rules.context import Context
 from moderation.rules.engine import LIVE, SHADOW, Example, Rule, RuleSet
 from moderation.rules.expression import ExpressionError, all_of, compile_expression
 from moderation.rules.matching import FormIndex, WordMatcher
+from moderation.rules.yamlfile import MarkedList, MarkedMap, YamlError, load
 
 SENTIMENT_LABELS = ("neg", "neu", "pos", "compound")
 TOXICITY_LABELS = (
@@ -121,48 +119,14 @@ def read_rules(source: str, path: Path) -> tuple[RuleSet | None, list[Problem]]:
     """Every problem in the text, and the compiled rule set if there are no errors."""
     reader = _Reader(path)
     try:
-        document = YAML(typ="rt").load(source)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        position = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return None, [Problem(str(path), *position, f"YAML syntax: {exc.problem or exc.context}")]
-    alias = _first_alias(document)
-    if alias is not None:
-        message = "YAML aliases (*name) are not allowed in rule files: write the value out"
-        return None, [Problem(str(path), *alias, message)]
+        document = load(source)
+    except YamlError as exc:
+        return None, [Problem(str(path), *(exc.place or (None, None)), exc.message)]
     rules = reader.document(document)
     if any(p.severity == "error" for p in reader.problems):
         return None, reader.problems
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
     return RuleSet(name=f"{path.name}#{digest}", rules=tuple(rules)), reader.problems
-
-
-def _first_alias(document: Any) -> tuple[int, int] | None:
-    """Where the first alias of a list or mapping is (the same node met twice). Rule files
-    need none, and a few nested aliases unfold into gigabytes when walked (a "billion
-    laughs"), so they are refused before anything walks them. One pass over distinct nodes.
-
-    ruamel marks an alias with its anchor's place, so the place given is the list or
-    mapping the alias stands in."""
-    seen: set[int] = set()
-    # (node, its place, the place of the list or mapping holding it), in document order
-    stack: list[tuple[Any, tuple[int, int], tuple[int, int]]] = [(document, (1, 1), (1, 1))]
-    while stack:
-        node, place, holder = stack.pop()
-        if not isinstance(node, CommentedMap | CommentedSeq):
-            continue
-        if id(node) in seen:
-            return holder
-        seen.add(id(node))
-        if isinstance(node, CommentedMap):
-            marks = [(v, node.lc.data.get(k)) for k, v in node.items()]
-        else:
-            marks = [(v, node.lc.data.get(i)) for i, v in enumerate(node)]
-        stack.extend(
-            (child, (mark[-2] + 1, mark[-1] + 1) if mark else place, place)
-            for child, mark in reversed(marks)
-        )
-    return None
 
 
 def _read(path: Path) -> str:
@@ -207,34 +171,28 @@ class _Reader:
     @staticmethod
     def at(node: Any, key: Any = None) -> tuple[int | None, int | None]:
         """1-based (line, column) of a mapping key's value, a list item, or the node itself."""
-        try:
-            if key is None:
-                line, column = node.lc.line, node.lc.col
-            elif isinstance(node, CommentedSeq):
-                line, column = node.lc.item(key)
-            else:
-                line, column = node.lc.value(key) if key in node else (node.lc.line, node.lc.col)
-        except (AttributeError, KeyError, TypeError):
-            return None, None
-        return line + 1, column + 1
+        if isinstance(node, MarkedList) and key is not None:
+            return node.item_places[key]
+        if isinstance(node, MarkedMap):
+            return node.place if key is None else node.value_places.get(key, node.place)
+        return node.place if isinstance(node, MarkedList) else (None, None)
 
-    def check_keys(self, node: CommentedMap, allowed: tuple[str, ...], what: str) -> None:
+    def check_keys(self, node: MarkedMap, allowed: tuple[str, ...], what: str) -> None:
         for key in node:
             if key not in allowed:
-                line, column = node.lc.key(key)
                 self.fail(
                     f"unknown {what} '{key}'{did_you_mean(key, allowed)} (expected one of: {', '.join(allowed)})",
-                    (line + 1, column + 1),
+                    node.key_places[key],
                 )
 
     def document(self, document: Any) -> list[Rule]:
-        if not isinstance(document, CommentedMap):
+        if not isinstance(document, MarkedMap):
             self.fail("a rule file is a mapping with 'lists' and 'rules'", (1, 1))
             return []
         self.check_keys(document, TOP_KEYS, "key")
-        lists = self.lists(document.get("lists") or CommentedMap())
+        lists = self.lists(document.get("lists") or MarkedMap(document.place))
         rules_node = document.get("rules")
-        if not isinstance(rules_node, CommentedSeq) or not rules_node:
+        if not isinstance(rules_node, MarkedList) or not rules_node:
             self.fail("'rules' must be a list with at least one rule", self.at(document, "rules"))
             return []
         rules, seen = [], {}
@@ -254,7 +212,7 @@ class _Reader:
         return rules
 
     def lists(self, node: Any) -> dict[str, _WordList]:
-        if not isinstance(node, CommentedMap):
+        if not isinstance(node, MarkedMap):
             self.fail("'lists' must map list names to lists of words", self.at(node))
             return {}
         lists = {}
@@ -266,13 +224,13 @@ class _Reader:
         return lists
 
     def word_list(self, name: str, spec: Any, where: tuple) -> _WordList:
-        if isinstance(spec, CommentedMap):
+        if isinstance(spec, MarkedMap):
             self.check_keys(spec, LIST_KEYS, f"key in list '{name}'")
             words, options = spec.get("words"), spec
         else:
             words, options = spec, {}
         if (
-            not isinstance(words, CommentedSeq)
+            not isinstance(words, MarkedList)
             or not words
             or not all(isinstance(w, str) for w in words)
         ):
@@ -299,7 +257,7 @@ class _Reader:
         return _WordList([str(w) for w in words], matcher)
 
     def rule(self, node: Any, where: tuple, lists: dict[str, _WordList]) -> Rule:
-        if not isinstance(node, CommentedMap):
+        if not isinstance(node, MarkedMap):
             raise self.fail("each rule is a mapping with id, action and conditions", where)
         self.check_keys(node, RULE_KEYS, "key")
         for key in ("id", "action", "conditions"):
@@ -345,7 +303,7 @@ class _Reader:
             condition_lines={name: self.at(node["conditions"], name) for name in conditions},
         )
 
-    def when(self, prefix: str, node: CommentedMap, conditions: dict[str, Condition]) -> Any:
+    def when(self, prefix: str, node: MarkedMap, conditions: dict[str, Condition]) -> Any:
         if "when" not in node:
             return all_of(conditions)
         source = node["when"]
@@ -374,7 +332,7 @@ class _Reader:
     def conditions(
         self, prefix: str, node: Any, lists: dict[str, _WordList]
     ) -> dict[str, Condition]:
-        if not isinstance(node, CommentedMap) or not node:
+        if not isinstance(node, MarkedMap) or not node:
             raise self.fail(
                 f"{prefix}: 'conditions' must name at least one condition", self.at(node)
             )
@@ -405,7 +363,7 @@ class _Reader:
     ) -> Condition:
         if isinstance(spec, str):
             return self.score(prefix, name, spec, where)
-        if not isinstance(spec, CommentedMap):
+        if not isinstance(spec, MarkedMap):
             raise self.fail(
                 f"{prefix}: expected a score comparison or one of {', '.join(CONDITION_KINDS)}",
                 where,
@@ -413,10 +371,9 @@ class _Reader:
         kinds = [k for k in spec if k in CONDITION_KINDS]
         unknown = [k for k in spec if k not in CONDITION_KINDS and k != "in"]
         if unknown:
-            line, column = spec.lc.key(unknown[0])
             raise self.fail(
                 f"{prefix}: unknown condition '{unknown[0]}'{did_you_mean(unknown[0], CONDITION_KINDS)} (expected one of: {', '.join(CONDITION_KINDS)})",
-                (line + 1, column + 1),
+                spec.key_places[unknown[0]],
             )
         if len(kinds) != 1:
             raise self.fail(
@@ -470,7 +427,7 @@ class _Reader:
                     where,
                 )
             return value, lists[value]
-        if isinstance(value, CommentedSeq) and value and all(isinstance(w, str) for w in value):
+        if isinstance(value, MarkedList) and value and all(isinstance(w, str) for w in value):
             words = [str(w) for w in value]
             return "the rule's list", _WordList(words, WordMatcher.compile(words, index=self.index))
         raise self.fail(f"{prefix}: expected a list name or a list of words", where)
@@ -501,7 +458,7 @@ class _Reader:
     def examples(self, prefix: str, node: Any, where: tuple) -> tuple[Example, ...]:
         if node is None:
             return ()
-        if not isinstance(node, CommentedMap):
+        if not isinstance(node, MarkedMap):
             raise self.fail(
                 f"{prefix}: 'examples' must have 'match' and/or 'no_match' lists", where
             )
@@ -511,7 +468,7 @@ class _Reader:
             items = node.get(key)
             if items is None:  # "match and/or no_match": either may be left out
                 continue
-            if not isinstance(items, CommentedSeq):
+            if not isinstance(items, MarkedList):
                 raise self.fail(f"{prefix}: examples '{key}' must be a list", self.at(node, key))
             examples += [
                 self.example(prefix, item, self.at(items, i), expect)
@@ -521,12 +478,12 @@ class _Reader:
 
     def example(self, prefix: str, item: Any, where: tuple, expect: bool) -> Example:
         spec = {"text": item} if isinstance(item, str) else item
-        if not isinstance(spec, CommentedMap | dict) or not isinstance(spec.get("text"), str):
+        if not isinstance(spec, MarkedMap | dict) or not isinstance(spec.get("text"), str):
             raise self.fail(
                 f"{prefix}: an example is a text, or a mapping with 'text' and optional {', '.join(EXAMPLE_KEYS[1:])}",
                 where,
             )
-        if isinstance(spec, CommentedMap):
+        if isinstance(spec, MarkedMap):
             self.check_keys(spec, EXAMPLE_KEYS, "key in example")
         for key, kinds, meaning in _EXAMPLE_TYPES:
             value = spec.get(key)

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 import re2
@@ -237,7 +237,8 @@ class _FormSet:
 class WordMatcher:
     """A word list compiled for matching: plainly, or against the normalised skeleton."""
 
-    pattern: re.Pattern[str]
+    body: str  # the regular expression, compiled when first needed (see `pattern`)
+    flags: int
     normalise: bool
     allow: frozenset[str]
     prefilter: frozenset[str]  # squeezed forms: one must be in the squeezed text to match
@@ -271,7 +272,13 @@ class WordMatcher:
         prefilter = _minimal(prefilter)
         if index is not None:
             index.add(normalise, prefilter)
-        return cls(re.compile(body, flags), normalise, allowed, prefilter, index)
+        return cls(body, flags, normalise, allowed, prefilter, index)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled expression. Compiling one for 100,000 words takes seconds, and most
+        lists are only ever searched by their prefilter, so it waits for a first candidate."""
+        return re.compile(self.body, self.flags)
 
     def search(self, text: str, cached: dict | None = None) -> bool:
         """Whether any listed word occurs (and is not part of an allowed word)."""

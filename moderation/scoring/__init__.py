@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+# Characters of one text any scorer reads (Perspective's limit for a whole comment). Work
+# per comment stays bounded whatever its length; a longer comment is held for a human.
+MAX_READ = 20_480
+
 
 class TextScorer(Protocol):
     """Anything that scores texts: one dict of label -> value per text, in order."""

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any
 
+from moderation.scoring import MAX_READ
+
 LABEL = "profanity"
 
 
@@ -20,16 +22,19 @@ class ProfanityScorer:
         self._vectorizer = package.vectorizer
         self._predict_prob = package.predict_prob
         self._linear = _linear_form(package.model)
+        # Texts are read up to MAX_READ characters. The id stays: only longer texts score
+        # differently, and those are held for a human whatever their scores.
         self.model_id = f"alt-profanity-check@{version('alt-profanity-check')}"
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """The profanity probability of each text, in order."""
         if not texts:
             return []
+        read = [text[:MAX_READ] for text in texts]
         if self._linear is None:
-            probabilities = self._predict_prob(list(texts))
+            probabilities = self._predict_prob(read)
         else:
-            probabilities = self._linear(self._vectorizer.transform(list(texts)))
+            probabilities = self._linear(self._vectorizer.transform(read))
         return [{LABEL: float(p)} for p in probabilities]
 
 

@@ -16,8 +16,9 @@ from functools import cached_property
 from importlib.metadata import version
 from typing import Any
 
+from moderation.scoring import MAX_READ
+
 WINDOW = 1000  # characters VADER reads at once
-MAX_READ = 20_480  # characters of one text read at most (Perspective's limit for a whole comment)
 _PARTS = ("neg", "neu", "pos", "compound")
 _SENTENCE_END = re.compile(r"[.!?\n]\s")
 

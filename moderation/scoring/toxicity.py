@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from moderation.errors import ModelError
-from moderation.scoring import TextScorer
+from moderation.scoring import MAX_READ, TextScorer
 from moderation.scoring.profanity import ProfanityScorer
 from moderation.scoring.quantized import int8_classifier
 from moderation.settings import ToxicitySettings
@@ -115,7 +115,7 @@ class DetoxifyScorer:
 
     def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
         encoded = self._tokenizer(
-            list(texts),
+            [text[:MAX_READ] for text in texts],  # bounded work; longer comments go to a human
             truncation=True,
             max_length=self._window,
             stride=min(_WINDOW_OVERLAP, self._window // 4),

@@ -144,11 +144,27 @@ def guarded(
     try:
         return make(*args)
     except UnicodeEncodeError:  # a ValueError too: first
-        return Bad(str(path), line, f"{what}text that is not valid Unicode (a lone surrogate)")
+        field = next((f for arg in args for f in _unencodable(arg)), "text that")
+        return Bad(str(path), line, f"{what}{field} is not valid Unicode (a lone surrogate)")
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         return Bad(
             str(path), line, f"{what}a field of the wrong type ({type(exc).__name__}: {exc})"
         )
+
+
+def _unencodable(raw: object) -> list[str]:
+    """Names of a raw record's fields whose text is not valid Unicode."""
+    if not isinstance(raw, dict):
+        return []
+    return [str(k) for k, v in raw.items() if isinstance(v, str) and not _encodes(v)]
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def readable(record: Found | Bad) -> Found | Bad:

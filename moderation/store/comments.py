@@ -30,6 +30,7 @@ _REFRESHED = [
     "text_key",
     "quote_key",
     "unreadable",
+    "author_raw",
 ]
 
 
@@ -53,6 +54,7 @@ def save(connection: Connection, items: list[Comment], now: datetime) -> None:
             "quote_key": text_key(c.quote) if c.quote else None,
             "first_seen": now,
             "unreadable": c.unreadable,
+            "author_raw": c.author_raw,
         }
         for c in items
     ]
@@ -137,7 +139,7 @@ def lookup(connection: Connection, ids: set[str]) -> dict[str, Comment]:
                 id=row.id, article_id=row.article_id, author=row.author, position=row.position,
                 text=row.text, quote=row.quote, quote_author=row.quote_author, parent_id=row.parent_id,
                 reply_basis=ReplyBasis(row.reply_basis) if row.reply_basis else None, posted=row.posted,
-                depth=row.depth, status=row.status, unreadable=row.unreadable,
+                depth=row.depth, status=row.status, unreadable=row.unreadable, author_raw=row.author_raw,
             )  # fmt: skip
     return found
 

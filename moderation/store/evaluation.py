@@ -65,7 +65,7 @@ def _comment(row) -> Comment:
         id=row.id, article_id=row.article_id, author=row.author, position=row.position,
         text=row.text, quote=row.quote, quote_author=row.quote_author, parent_id=row.parent_id,
         reply_basis=ReplyBasis(row.reply_basis) if row.reply_basis else None, posted=row.posted,
-        depth=row.depth, status=row.status, unreadable=row.unreadable,
+        depth=row.depth, status=row.status, unreadable=row.unreadable, author_raw=row.author_raw,
     )  # fmt: skip
 
 

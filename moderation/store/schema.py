@@ -52,6 +52,8 @@ comments = Table(
     Column("first_seen", DateTime(timezone=True), nullable=False),
     # why the text could not be read fully (NULL when it could); since migration 0005
     Column("unreadable", Text),
+    # the name as the source gave it, where `author` had hidden characters taken out; since 0006
+    Column("author_raw", Text),
 )
 
 # One row per distinct text and model: the same words are never scored twice by one model.
