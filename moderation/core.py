@@ -163,12 +163,13 @@ class Moderator:
         if not items:
             return []
         by_id = {a.id: a for a in articles}
-        labels = self.labels({text_key(t): t for c in items for t in (c.text, c.quote) if t})
+        keys = {t: text_key(t) for c in items for t in (c.text, c.quote) if t}  # each hashed once
+        labels = self.labels({k: t for t, k in keys.items()})
         contexts = self._contexts(items, by_id, author_history)
         sentiment, toxicity = self.sentiment.model_id, self.toxicity_id
 
         def score_set(model: str, text: str | None) -> ScoreSet | None:
-            return ScoreSet(model, labels[model][text_key(text)]) if text else None
+            return ScoreSet(model, labels[model][keys[text]]) if text else None
 
         results = []
         for comment in items:

@@ -41,5 +41,8 @@ def test_a_word_repeated_100000_times_is_listed_briefly(settings):
     result = Moderator.from_settings(settings).moderate("you idiot " * 100_000)
     [insult] = [m for m in result.decision.matches if m.rule_id == "insult"]
     assert len(insult.spans) == 200  # highlighted: the first ones
-    assert insult.reasons[0].endswith("and 99,980 more")
+    assert insult.reasons[0].endswith("and 2,028 more")  # of those in the 20,480 scored
+    held = result.decision.matches[0]
+    assert (result.decision.action, held.rule_id) == ("hold", "unreadable-text")
+    assert held.reasons == ("1,000,000 characters long: only the first 20,480 were scored",)
     assert len(insult.reasons[0]) < 1000

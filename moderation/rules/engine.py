@@ -8,7 +8,7 @@ order. Shadow rules are evaluated and recorded but never decide.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from moderation.records import ACTION_SEVERITY, Action, Comment, Decision, RuleMatch, Scores
@@ -33,6 +33,17 @@ def unread(comment: Comment) -> str | None:
     if len(comment.text) > MAX_READ:
         return f"{len(comment.text):,} characters long: only the first {MAX_READ:,} were scored"
     return None
+
+
+def bounded(comment: Comment) -> Comment:
+    """The comment with text and quote cut to what the scorers read, so that rules, like
+    scores, cost the same for a 200 MB comment as for one of 20,480 characters (it is held
+    for a human by `unread`)."""
+    if len(comment.text) <= MAX_READ and len(comment.quote or "") <= MAX_READ:
+        return comment
+    return replace(
+        comment, text=comment.text[:MAX_READ], quote=comment.quote and comment.quote[:MAX_READ]
+    )
 
 
 @dataclass(frozen=True)
@@ -140,8 +151,8 @@ class RuleSet:
         return missing
 
     def subject(self, comment: Comment, scores: Scores, context: Context = NO_CONTEXT) -> Subject:
-        """What the rules look at for this comment."""
-        return Subject(comment, scores.values(), context)
+        """What the rules look at for this comment: as much of its text as was scored."""
+        return Subject(bounded(comment), scores.values(), context)
 
     @cached_property
     def _matching(self) -> Callable[[Subject], list[Rule]]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from moderation.rules.conditions import Subject
-from moderation.rules.engine import Rule, RuleSet
+from moderation.rules.engine import Rule, RuleSet, bounded
 from moderation.store.evaluation import StoredComment
 
 ACTING = ("hold", "flag", "reject")  # actions that take a comment out of the normal flow
@@ -76,7 +76,7 @@ def diff(
     report = DiffReport()
     for item in stored:
         report.total += 1
-        subject = Subject(item.comment, item.scores.values(), item.context)
+        subject = Subject(bounded(item.comment), item.scores.values(), item.context)
         before, after = old.matching(subject), new.matching(subject)
         _count(report, before, item.review, "before")
         _count(report, after, item.review, "after")

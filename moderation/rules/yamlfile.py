@@ -76,6 +76,13 @@ def load(source: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         place = (mark.line + 1, mark.column + 1) if mark else None
         raise YamlError(f"YAML syntax: {_syntax(exc)}", place) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as \x1f
+        before = source[: exc.position]
+        place = (before.count("\n") + 1, len(before) - before.rfind("\n"))
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise YamlError(
+            f"YAML syntax: character U+{code:04X} is not allowed in YAML", place
+        ) from None
     finally:
         parser.dispose()
 

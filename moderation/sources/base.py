@@ -169,9 +169,18 @@ def _encodes(text: str) -> bool:
 
 def readable(record: Found | Bad) -> Found | Bad:
     """The record, or a `Bad` if any of its text is not valid Unicode (a lone surrogate such as
-    \\ud800, which JSON allows): such text could be neither stored nor scored."""
+    \\ud800, which JSON allows): such text could be neither stored nor scored; or if a visible
+    comment has no words at all, which is reported rather than stored as an empty comment."""
     if isinstance(record, Bad):
         return record
+    comment = record.comment
+    if comment.status == "visible" and not (comment.text.strip() or comment.quote):
+        path, _, line = record.where.rpartition(":")
+        return (
+            Bad(path, int(line), "an empty comment (no text)")
+            if line.isdigit()
+            else Bad(record.where, None, "an empty comment (no text)")
+        )
     for item in (record.comment, record.article):
         for name, value in vars(item).items():
             if isinstance(value, str):

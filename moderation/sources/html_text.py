@@ -24,6 +24,8 @@ _BLOCKS = {"p", "div", "li", "pre"}
 DEEP_HTML = lxml.html.HTMLParser(huge_tree=True)  # keeps 2,048 levels of nesting, not 255
 _DEEP = 1000  # tags in a body from which its tree may be cut short (libxml2 keeps 2,048 levels)
 UNREADABLE = "markup nested too deeply to read as a tree: its text, without structure"
+MAX_KEEP = 1_000_000  # characters of one body kept: read, stored and shown to a moderator
+NO_WORDS = "markup without words (an image, an embed or empty tags): shown as its source"
 
 
 class Body(NamedTuple):
@@ -35,7 +37,15 @@ class Body(NamedTuple):
 
 
 def read_html(markup: str) -> Body:
-    """The body's own text and quote, and a reason if markup hid part of it."""
+    """The body's own text and quote, and a reason if markup hid part of it or it was cut."""
+    if len(markup) > MAX_KEEP:  # reading a 200 MB body took minutes and gigabytes
+        body = _read_html(markup[:MAX_KEEP])
+        cut = f"{len(markup):,} characters long: the first {MAX_KEEP:,} were kept"
+        return body._replace(unreadable="; ".join(filter(None, (cut, body.unreadable))))
+    return _read_html(markup)
+
+
+def _read_html(markup: str) -> Body:
     if "<" not in markup and "&" not in markup:
         return Body(normalise_text(markup), None)
     try:
@@ -49,6 +59,8 @@ def read_html(markup: str) -> Body:
         quotes.append(normalise_text(_text(quote)))
         quote.drop_tree()
     body = Body(normalise_text(_text(root)), "\n\n".join(q for q in quotes if q) or None)
+    if not (body.text or body.quote) and markup.strip():  # an image, an embed, empty tags
+        return Body(markup.strip(), None, NO_WORDS)
     if markup.count("<") < _DEEP:
         return body
     flat = normalise_text(_Flat.read(markup))

@@ -9,12 +9,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 RUNS = 4
 COMMENTS = 700  # more than one batch of 512, so the runs' writes interleave
 
 
-def test_four_runs_into_one_new_store_all_succeed(tmp_path):
+@pytest.mark.parametrize("store", ["new", "existing"])
+def test_four_runs_into_one_store_all_succeed(tmp_path, store):
     db = tmp_path / "shared.db"
+    moderation = Path(sys.executable).parent / "moderation"
+    earlier = 0
+    if store == "existing":  # runs read it first, then write: the old "database is locked"
+        first = tmp_path / "first.jsonl"
+        first.write_text(json.dumps({"id": "first", "text": "An earlier comment."}) + "\n")
+        subprocess.run([str(moderation), "score", str(first), "--db", str(db), "-q"], check=True)
+        earlier = 1
     archives = []
     for run in range(RUNS):
         archive = tmp_path / f"run{run}.jsonl"
@@ -33,7 +43,6 @@ def test_four_runs_into_one_new_store_all_succeed(tmp_path):
             )
         )
         archives.append(archive)
-    moderation = Path(sys.executable).parent / "moderation"
     env = dict(os.environ, MODERATION_DB=str(db))
     runs = [
         subprocess.Popen(
@@ -49,6 +58,7 @@ def test_four_runs_into_one_new_store_all_succeed(tmp_path):
     assert [run.returncode for run in runs] == [0] * RUNS, errors
     assert not any("Traceback" in e or "locked" in e for e in errors)
     stored = sqlite3.connect(db)
-    assert stored.execute("select count(*) from comments").fetchone() == (RUNS * COMMENTS,)
-    assert stored.execute("select count(*) from rule_decisions").fetchone() == (RUNS * COMMENTS,)
-    assert stored.execute("select count(*) from runs").fetchone() == (RUNS,)
+    total = RUNS * COMMENTS + earlier
+    assert stored.execute("select count(*) from comments").fetchone() == (total,)
+    assert stored.execute("select count(*) from rule_decisions").fetchone() == (total,)
+    assert stored.execute("select count(*) from runs").fetchone() == (RUNS + earlier,)
