@@ -48,7 +48,7 @@ class Store:
         except IntegrityError:
             raise  # a broken invariant (an append-only table written to) is a bug, not input
         except (OperationalError, DatabaseError) as exc:  # disk full, read-only, locked...
-            raise StoreError(f"{_shown(self.engine.url)}: {exc.orig}") from None
+            raise StoreError(f"{_shown(self.engine.url)}: {exc.orig}{_hint(exc.orig)}") from None
 
     def close(self) -> None:
         """Release the engine's connections."""
@@ -93,6 +93,18 @@ def open_store(url: str, create: bool = True) -> Store:
         engine.dispose()
         raise StoreError(f"{shown}: cannot open the store ({exc.orig})") from None
     return Store(engine)
+
+
+_HINTS = {
+    "disk I/O error": " (is the disk full, or the file on a failing or read-only disk?)",
+    "database or disk is full": " (free some disk space and run again: nothing was lost)",
+    "attempt to write a readonly database": " (the file or its folder cannot be written)",
+}
+
+
+def _hint(error: object) -> str:
+    """What a user can do about a database error SQLite states tersely."""
+    return _HINTS.get(str(error), "")
 
 
 def _shown(url: URL) -> str:
