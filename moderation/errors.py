@@ -17,6 +17,9 @@ class InputError(ModerationError):
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):  # errors cross processes (a Ray read task) with their fields
+        return type(self), (self.path, self.message, self.line)
+
 
 class RuleFileError(ModerationError):
     """A rule file is not valid: YAML syntax, unknown keys, bad conditions."""
@@ -29,6 +32,9 @@ class RuleFileError(ModerationError):
         if line is not None:
             where += f":{line}" + (f":{column}" if column is not None else "")
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):
+        return type(self), (self.path, self.message, self.line, self.column)
 
 
 class ModelError(ModerationError):
@@ -49,3 +55,6 @@ class ApiError(ModerationError):
     def __init__(self, code: int, status: str, message: str) -> None:
         self.code, self.status, self.message = code, status, message
         super().__init__(message)
+
+    def __reduce__(self):
+        return type(self), (self.code, self.status, self.message)

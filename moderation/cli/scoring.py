@@ -68,10 +68,29 @@ def extract(paths: tuple[Path, ...]) -> None:
     help="Print the flagged comments as JSON lines instead of a report.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where texts are scored: this process, or a Ray cluster (then decided here).",
+)
+@click.option(
+    "--address",
+    metavar="auto|ray://HOST:PORT",
+    help="With --engine ray: the cluster to join [default: start a local Ray].",
+)
+@click.option(
+    "--parts",
+    "parts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --engine ray: folder of scored parts, for resuming [default: ray-parts/ beside the store].",
+)
 def score(
     paths: tuple[Path, ...], out: Path | None, output_format: str | None, input_format: str | None,
     mapping: str | None, preset: str | None, strict: bool, as_json: bool, quiet: bool,
-    config_file: Path | None, **options: Any,
+    engine: str, address: str | None, parts_dir: Path | None, config_file: Path | None,
+    **options: Any,
 ) -> None:  # fmt: skip
     """Read comments (pages or archive exports), score them, apply the rules, store them.
 
@@ -82,6 +101,8 @@ def score(
         moderation score seeds/ --db moderation.db --rules rules/default.yml
 
         moderation score RC_2015-12.zst --preset reddit --out scored.jsonl
+
+        moderation score archive/ --engine ray --address auto
     """
     from moderation.pipeline import RunOptions, score_paths
     from moderation.scoring.toxicity import open_toxicity_scorer
@@ -93,15 +114,28 @@ def score(
         sources=SourceOptions(input_format, _mapping(mapping), preset),
         out=out, out_format=output_format, strict=strict,
     )  # fmt: skip
+    ray_report = None
     with _progress(quiet) as advance:
-        report = score_paths(
-            paths, settings, lambda: open_toxicity_scorer(settings.toxicity), advance, run
-        )
+        if engine == "ray":
+            from moderation.engines.ray import score_paths_ray
+
+            ray_report = score_paths_ray(list(paths), settings, run, address, parts_dir, advance)
+            report = ray_report.run
+        else:
+            report = score_paths(
+                paths, settings, lambda: open_toxicity_scorer(settings.toxicity), advance, run
+            )
     items = [_scored_item(r) for r in report.flagged]
     if as_json:
         for item in items:
             click.echo(json.dumps(item, ensure_ascii=False))
         return
+    if ray_report is not None:
+        click.echo(
+            f"Ray: {ray_report.actors} scoring actor(s); {ray_report.parts_scored} part(s) scored now "
+            f"({ray_report.texts_scored} texts), {ray_report.parts_done_before} from before; "
+            f"parts in {ray_report.parts_dir}"
+        )
     click.echo(_run_summary(report))
     _echo_flags(items[:SHOW_FLAGGED], total=report.comments, flagged=report.flagged_total)
 

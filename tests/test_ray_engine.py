@@ -1,0 +1,127 @@
+"""`moderation score --engine ray`: texts scored on a Ray cluster of several nodes, then
+decided locally, with the local engine's results comment for comment; a killed job resumes
+without scoring any finished part twice."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import DEFAULT_RULES, THREAD_SEED
+
+from moderation.pipeline import RunOptions, score_paths
+from moderation.scoring.toxicity import open_toxicity_scorer
+
+ray = pytest.importorskip("ray")  # a project dependency: present wherever it is installed
+from ray.cluster_utils import Cluster  # noqa: E402
+
+from moderation.engines.ray import PART_RECORDS, score_paths_ray  # noqa: E402
+
+COMMENTS = 2500
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Three nodes of one CPU each on this machine: the multi-node path, in CI."""
+    nodes = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False}
+    )
+    for _ in range(2):
+        nodes.add_node(num_cpus=1)
+    nodes.wait_for_nodes()
+    ray.init(address=nodes.address, log_to_driver=False)
+    yield nodes
+    ray.shutdown()
+    nodes.shutdown()
+
+
+def write_archive(path: Path, count: int = COMMENTS) -> Path:
+    rows = []
+    for i in range(count):
+        row = {
+            "id": i,
+            "author": f"reader{i % 40}",
+            "article": f"story{i % 7}",
+            "text": f"Comment {i}: the council's budget {'is for idiots' if i % 9 == 0 else 'adds up'}.",
+        }
+        if i % 5 == 0 and i:
+            row |= {
+                "parent": i - 1,
+                "text": f"<blockquote>comment {i - 1}</blockquote>I disagree, {i}.",
+            }
+        rows.append(json.dumps(row))
+    rows.insert(10, '{"id": "broken", "text": ')  # a bad record, reported by both engines
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def stored(db: Path) -> dict[str, list]:
+    with sqlite3.connect(db) as connection:
+        return {
+            "decisions": connection.execute(
+                "select c.id, c.author, c.text, c.quote, c.parent_id, d.action, d.rule_ids, d.top_score "
+                "from comments c left join rule_decisions d on d.comment_id = c.id order by c.id"
+            ).fetchall(),
+            "scores": connection.execute(
+                "select text_key, model, labels from scores order by text_key, model"
+            ).fetchall(),
+        }
+
+
+def test_the_ray_engine_gives_the_local_results_comment_for_comment(
+    cluster, tiny_settings, tmp_path
+):
+    archive = write_archive(tmp_path / "archive.jsonl")
+    inputs = [archive, THREAD_SEED]  # an archive and a saved page
+    local = replace(tiny_settings, db=str(tmp_path / "local.db"))
+    on_ray = replace(tiny_settings, db=str(tmp_path / "ray.db"))
+    local_report = score_paths(inputs, local, lambda: open_toxicity_scorer(local.toxicity))
+    report = score_paths_ray(inputs, on_ray, RunOptions(), parts_dir=tmp_path / "parts")
+    assert report.parts_scored == 4 and report.run.scored_texts == 0  # decided from the cache
+    assert report.run.bad_total == local_report.bad_total == 1
+    assert report.run.comments == local_report.comments > COMMENTS
+    on_ray, here = stored(tmp_path / "ray.db"), stored(tmp_path / "local.db")
+    assert on_ray["decisions"] == here["decisions"]
+    # Scores agree to float noise: a batch's other texts and the thread count change the
+    # order of a model's sums in the last bits (about 1e-7), locally as well.
+    assert [(k, m) for k, m, _ in on_ray["scores"]] == [(k, m) for k, m, _ in here["scores"]]
+    for (_, _, mine), (_, _, theirs) in zip(on_ray["scores"], here["scores"], strict=True):
+        mine, theirs = json.loads(mine), json.loads(theirs)
+        assert mine.keys() == theirs.keys()
+        assert all(abs(mine[label] - theirs[label]) < 1e-6 for label in mine)
+    assert report.run.toxicity_model.startswith("detoxify-local:")  # the actors' model
+
+
+def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_path):
+    archive = write_archive(tmp_path / "archive.jsonl", 8000)
+    parts, db = tmp_path / "parts", tmp_path / "m.db"
+    moderation = str(Path(sys.executable).parent / "moderation")
+    command = [moderation, "score", str(archive), "--engine", "ray", "--address", cluster.address,
+               "--parts", str(parts), "--db", str(db), "--rules", str(DEFAULT_RULES), "-q"]  # fmt: skip
+    job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while job.poll() is None and not list(parts.glob("*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    first = {p.name: p.stat().st_mtime_ns for p in parts.glob("*.parquet")}
+    parts_in_all = -(-8001 // PART_RECORDS)  # 8,000 comments and one bad record
+    assert 1 <= len(first) < parts_in_all, "the kill landed after the first part, before the last"
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"{parts_in_all - len(first)} part(s) scored now" in again.stdout
+    assert f"{len(first)} from before" in again.stdout
+    assert {
+        p.name: p.stat().st_mtime_ns for p in parts.glob("*.parquet") if p.name in first
+    } == first
+    assert len(list(parts.glob("*.parquet"))) == parts_in_all
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select count(*) from comments").fetchone() == (8000,)
+        assert connection.execute("select count(*) from rule_decisions").fetchone() == (8000,)
