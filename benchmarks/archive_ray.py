@@ -1,11 +1,12 @@
 """The Ray engine against the local engine, in the same run.
 
-    .venv/bin/python benchmarks/archive_ray.py [--comments 600] [--memory 100000,1000000]
+    .venv/bin/python benchmarks/archive_ray.py [--comments 2000] [--memory 100000,1000000] [--only rate|cluster|memory]
 
 1. Rate: `moderation score` over --comments generated comments with a bert-base-shaped
-   Detoxify checkpoint (random weights; int8), by the local engine and by the Ray engine
-   on a local Ray of this machine's CPUs: comments/s end to end, Ray's start included and
-   not (a cluster that is already up), and the ratio (target >= 0.8x).
+   Detoxify checkpoint (random weights; int8), each run its own process as a user runs
+   it, by the local engine and by the Ray engine: starting a local Ray itself, and on a
+   local Ray of this machine's CPUs that is already up; comments/s end to end and the
+   ratio (target >= 0.8x).
 2. A 3-node local cluster (one CPU each, on this machine) with the fallback scorer: the
    decisions equal the local engine's, comment for comment.
 3. Memory: the scoring step alone over two archive sizes with the fallback scorer (the
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,21 +36,15 @@ from moderation.scoring.toxicity import open_toxicity_scorer
 from moderation.settings import Settings, ToxicitySettings
 
 ROOT = Path(__file__).resolve().parent.parent
+MODERATION = str(Path(sys.executable).parent / "moderation")
 # Detoxify's default weights are kept out of reach (no proxy answers), so the default
 # settings score with the fallback whether or not this machine has internet.
 OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
-FALLBACK = ToxicitySettings()
+FALLBACK = ToxicitySettings(threads=1)  # one actor a CPU: VADER runs in one thread
 
 
 def settings(db: Path, toxicity: ToxicitySettings) -> Settings:
     return Settings(db=str(db), rules=ROOT / "rules" / "default.yml", toxicity=toxicity)
-
-
-def local_rate(archive: Path, folder: Path, toxicity: ToxicitySettings) -> float:
-    chosen = settings(folder / "local.db", toxicity)
-    start = time.perf_counter()
-    report = score_paths([archive], chosen, lambda: open_toxicity_scorer(toxicity))
-    return report.comments / (time.perf_counter() - start)
 
 
 def ray_rate(archive: Path, folder: Path, toxicity: ToxicitySettings, name: str) -> float:
@@ -119,74 +115,103 @@ def scoring_memory(count: int, folder: Path) -> tuple[int, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--comments", type=int, default=600)
+    parser.add_argument("--comments", type=int, default=2000)
     parser.add_argument("--memory", default="100000,1000000", help="two archive sizes")
     parser.add_argument("--precision", default="int8", choices=["fp32", "int8"])
+    parser.add_argument("--only", choices=["rate", "cluster", "memory"], help="one part only")
     options = parser.parse_args()
-    import ray
-
-    os.environ.update(OFFLINE)  # before Ray starts: its workers inherit it
+    os.environ.update(OFFLINE)  # before Ray starts: its workers (and the CLI's) inherit it
     print(cpu_line())
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        checkpoint, config_dir = build_bert_base(folder)
-        toxicity = ToxicitySettings(
-            checkpoint=checkpoint, config_dir=config_dir, precision=options.precision
-        )
-        archive = folder / "archive.jsonl"
-        write_archive(archive, options.comments)
-        (folder / "warm").mkdir()
-        local_rate(archive, folder / "warm", toxicity)  # prepares the int8 model once
-        local = local_rate(archive, folder, toxicity)
-        print(f"\n1. {options.comments} comments, bert-base {options.precision}:")
-        print(f"   local engine: {local:.1f} comments/s")
-        start = time.perf_counter()
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
-        started = time.perf_counter() - start
-        with_start = ray_rate(archive, folder, toxicity, "ray-cold")
-        cold = options.comments / (options.comments / with_start + started)
-        up = ray_rate(archive, folder, toxicity, "ray-warm")
-        print(f"   ray engine, Ray's start ({started:.1f} s) included: {cold:.1f} comments/s = "
-              f"{cold / local:.2f}x local")  # fmt: skip
-        print(
-            f"   ray engine, Ray already up: {up:.1f} comments/s = {up / local:.2f}x local (target >= 0.8x)"
-        )
+        if options.only in (None, "rate"):
+            rate(folder, options)
+        if options.only in (None, "memory"):
+            memory(folder, options)
+        if options.only in (None, "cluster"):
+            cluster(folder)
 
-        low, high = (int(n) for n in options.memory.split(","))
-        small_peak, small_seconds = scoring_memory(low, folder)
-        large_peak, large_seconds = scoring_memory(high, folder)
-        print("\n3. Scoring step alone, fallback scorer, peak memory of any one Ray worker:")
-        print(
-            f"   {low:,} comments: {small_peak / 1024:.0f} MiB ({low / small_seconds:.0f} comments/s)"
-        )
-        print(
-            f"   {high:,} comments: {large_peak / 1024:.0f} MiB ({high / large_seconds:.0f} comments/s)"
-        )
-        print(f"   ratio {large_peak / small_peak:.2f}x (target within 1.2x)")
-        ray.shutdown()
 
-        from ray.cluster_utils import Cluster
+def rate(folder: Path, options: argparse.Namespace) -> None:
+    """Part 1: both engines end to end as a user runs them, each its own process."""
+    import ray
 
-        nodes = Cluster(
-            initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False}
-        )
-        for _ in range(2):
-            nodes.add_node(num_cpus=1)
-        nodes.wait_for_nodes()
-        ray.init(address=nodes.address, log_to_driver=False)
-        fallback = FALLBACK
-        three = folder / "three"
-        three.mkdir()
-        write_archive(three / "archive.jsonl", 2000, seed=3)
-        chosen = settings(three / "local.db", fallback)
-        score_paths([three / "archive.jsonl"], chosen, lambda: open_toxicity_scorer(fallback))
-        ray_rate(three / "archive.jsonl", three, fallback, "ray")
-        same = decisions(three / "ray.db") == decisions(three / "local.db")
-        print(
-            f"\n2. 3-node local cluster, 2,000 comments: decisions equal to the local engine's: {same}"
-        )
-        ray.shutdown()
-        nodes.shutdown()
+    checkpoint, config_dir = build_bert_base(folder)
+    archive = folder / "archive.jsonl"
+    write_archive(archive, options.comments)
+    model = ["--checkpoint", str(checkpoint), "--config-dir", str(config_dir),
+             "--precision", options.precision]  # fmt: skip
+    cli(folder / "warm.db", [archive, *model])  # prepares the int8 model once, untimed
+    local = options.comments / cli(folder / "local.db", [archive, *model])
+    print(f"\n1. {options.comments} comments, bert-base {options.precision}, `moderation score`:")
+    print(f"   --engine local: {local:.1f} comments/s")
+    engine = ["--engine", "ray", "--parts"]  # parts of their own: nothing from an earlier run
+    fresh = options.comments / cli(folder / "fresh.db", [archive, *model, *engine, folder / "p1"])
+    print(
+        f"   --engine ray, starting a local Ray: {fresh:.1f} comments/s = {fresh / local:.2f}x local"
+    )
+    context = ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    address = context.address_info["gcs_address"]
+    up = options.comments / cli(
+        folder / "up.db", [archive, *model, *engine, folder / "p2", "--address", address]
+    )
+    print(
+        f"   --engine ray, Ray already up: {up:.1f} comments/s = {up / local:.2f}x local (target >= 0.8x)"
+    )
+    ray.shutdown()
+
+
+def cli(db: Path, args: list) -> float:
+    """Seconds one `moderation score` process takes."""
+    start = time.perf_counter()
+    subprocess.run(
+        [MODERATION, "score", *map(str, args), "--db", str(db), "-q",
+         "--rules", str(ROOT / "rules" / "default.yml")],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def memory(folder: Path, options: argparse.Namespace) -> None:
+    """Part 3: peak memory of the Ray workers for two archive sizes."""
+    import ray
+
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    low, high = (int(n) for n in options.memory.split(","))
+    print("\n3. Scoring step alone, fallback scorer, peak memory of any one Ray worker:")
+    peaks = []
+    for count in (low, high):
+        peak, seconds = scoring_memory(count, folder)
+        peaks.append(peak)
+        print(f"   {count:,} comments: {peak / 1024:.0f} MiB ({count / seconds:.0f} comments/s)")
+    print(f"   ratio {peaks[1] / peaks[0]:.2f}x (target within 1.2x)")
+    ray.shutdown()
+
+
+def cluster(folder: Path) -> None:
+    """Part 2: a 3-node local cluster decides exactly as the local engine does."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    nodes = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False}
+    )
+    for _ in range(2):
+        nodes.add_node(num_cpus=1)
+    nodes.wait_for_nodes()
+    ray.init(address=nodes.address, log_to_driver=False)
+    three = folder / "three"
+    three.mkdir()
+    write_archive(three / "archive.jsonl", 2000, seed=3)
+    chosen = settings(three / "local.db", FALLBACK)
+    score_paths([three / "archive.jsonl"], chosen, lambda: open_toxicity_scorer(FALLBACK))
+    ray_rate(three / "archive.jsonl", three, FALLBACK, "ray")
+    same = decisions(three / "ray.db") == decisions(three / "local.db")
+    print(
+        f"\n2. 3-node local cluster, 2,000 comments: decisions equal to the local engine's: {same}"
+    )
+    ray.shutdown()
+    nodes.shutdown()
 
 
 if __name__ == "__main__":

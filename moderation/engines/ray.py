@@ -210,7 +210,8 @@ def _connect(address: str | None) -> None:
 
 def _pool(toxicity: ToxicitySettings) -> tuple[float, float, int]:
     """CPUs and GPUs per scoring actor, and how many actors the cluster holds: one actor a
-    node, its model using the node's CPUs as threads (the smallest node sets the size)."""
+    node, its model using the node's CPUs as threads (the smallest node sets the size), or
+    with `toxicity.threads` set, one actor per that many CPUs."""
     nodes = [n for n in ray.nodes() if n.get("Alive")]
     if toxicity.device.startswith("cuda"):
         small = toxicity.model.endswith("-small") or toxicity.checkpoint is not None
@@ -222,7 +223,8 @@ def _pool(toxicity: ToxicitySettings) -> tuple[float, float, int]:
     cpus = [c for c in (n["Resources"].get("CPU", 0) for n in nodes) if c >= 1]
     if not cpus:
         raise RayError("the Ray cluster has no CPUs for scoring")
-    return min(cpus), 0.0, sum(int(c // min(cpus)) for c in cpus)
+    per_actor = min(min(cpus), toxicity.threads or math.inf)  # toxicity.threads: more actors
+    return per_actor, 0.0, sum(int(c // per_actor) for c in cpus)
 
 
 class _Scorer:
