@@ -190,28 +190,23 @@ def memory(folder: Path, options: argparse.Namespace) -> None:
 
 def cluster(folder: Path) -> None:
     """Part 2: a 3-node local cluster decides exactly as the local engine does."""
-    import ray
-    from ray.cluster_utils import Cluster
+    from moderation.engines.ray import local_cluster
 
-    nodes = Cluster(
-        initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False}
+    with local_cluster(nodes=3, cpus=1):
+        same = _three_nodes(folder)
+    print(
+        f"\n2. 3-node local cluster, 2,000 comments: decisions equal to the local engine's: {same}"
     )
-    for _ in range(2):
-        nodes.add_node(num_cpus=1)
-    nodes.wait_for_nodes()
-    ray.init(address=nodes.address, log_to_driver=False)
+
+
+def _three_nodes(folder: Path) -> bool:
     three = folder / "three"
     three.mkdir()
     write_archive(three / "archive.jsonl", 2000, seed=3)
     chosen = settings(three / "local.db", FALLBACK)
     score_paths([three / "archive.jsonl"], chosen, lambda: open_toxicity_scorer(FALLBACK))
     ray_rate(three / "archive.jsonl", three, FALLBACK, "ray")
-    same = decisions(three / "ray.db") == decisions(three / "local.db")
-    print(
-        f"\n2. 3-node local cluster, 2,000 comments: decisions equal to the local engine's: {same}"
-    )
-    ray.shutdown()
-    nodes.shutdown()
+    return decisions(three / "ray.db") == decisions(three / "local.db")
 
 
 if __name__ == "__main__":

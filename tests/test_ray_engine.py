@@ -16,13 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_RULES, THREAD_SEED
 
+from moderation.engines.ray import PART_RECORDS, local_cluster, score_paths_ray
 from moderation.pipeline import RunOptions, score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
-
-ray = pytest.importorskip("ray")  # a project dependency: present wherever it is installed
-from ray.cluster_utils import Cluster  # noqa: E402
-
-from moderation.engines.ray import PART_RECORDS, score_paths_ray  # noqa: E402
 
 COMMENTS = 2500
 
@@ -30,16 +26,8 @@ COMMENTS = 2500
 @pytest.fixture(scope="module")
 def cluster():
     """Three nodes of one CPU each on this machine: the multi-node path, in CI."""
-    nodes = Cluster(
-        initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False}
-    )
-    for _ in range(2):
-        nodes.add_node(num_cpus=1)
-    nodes.wait_for_nodes()
-    ray.init(address=nodes.address, log_to_driver=False)
-    yield nodes
-    ray.shutdown()
-    nodes.shutdown()
+    with local_cluster(nodes=3, cpus=1) as address:
+        yield address
 
 
 def write_archive(path: Path, count: int = COMMENTS) -> Path:
@@ -103,7 +91,7 @@ def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_pat
     archive = write_archive(tmp_path / "archive.jsonl", 8000)
     parts, db = tmp_path / "parts", tmp_path / "m.db"
     moderation = str(Path(sys.executable).parent / "moderation")
-    command = [moderation, "score", str(archive), "--engine", "ray", "--address", cluster.address,
+    command = [moderation, "score", str(archive), "--engine", "ray", "--address", cluster,
                "--parts", str(parts), "--db", str(db), "--rules", str(DEFAULT_RULES), "-q"]  # fmt: skip
     job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
@@ -125,3 +113,15 @@ def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_pat
     with sqlite3.connect(db) as connection:
         assert connection.execute("select count(*) from comments").fetchone() == (8000,)
         assert connection.execute("select count(*) from rule_decisions").fetchone() == (8000,)
+
+
+def test_an_address_nothing_answers_at_is_one_line_at_once(runner, tmp_path):
+    from moderation.cli import cli
+
+    archive = write_archive(tmp_path / "archive.jsonl", 10)
+    result = runner.invoke(
+        cli, ["score", str(archive), "--engine", "ray", "--address", "127.0.0.1:1"]
+    )
+    assert result.exit_code == 1
+    assert "Error: cannot reach a Ray cluster at 127.0.0.1:1 (Connection refused)" in result.output
+    assert not (tmp_path / "moderation.db").exists()  # nothing was started or stored

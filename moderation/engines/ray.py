@@ -28,7 +28,9 @@ import json
 import logging
 import math
 import os
+import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,6 +193,26 @@ def _collect(scored: ray.data.Dataset, folder: Path, report: RayReport) -> None:
         raise RayError(f"the job ended with {len(waiting)} part(s) not fully scored; run it again")
 
 
+@contextmanager
+def local_cluster(nodes: int = 3, cpus: int = 1) -> Iterator[str]:
+    """A Ray cluster of several nodes on this machine, joined by this process: the multi-node
+    path, tried (and tested) without a second machine. Yields its address."""
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": cpus, "include_dashboard": False}
+    )
+    try:
+        for _ in range(nodes - 1):
+            cluster.add_node(num_cpus=cpus)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, log_to_driver=False)
+        yield cluster.address
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
 def _connect(address: str | None) -> None:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # the CLI shows its own
@@ -198,6 +220,8 @@ def _connect(address: str | None) -> None:
     logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # failures come back as one line
     if ray.is_initialized():
         return
+    if address and address != "auto":
+        _reachable(address)
     try:
         if address:
             ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
@@ -225,6 +249,17 @@ def _pool(toxicity: ToxicitySettings) -> tuple[float, float, int]:
         raise RayError("the Ray cluster has no CPUs for scoring")
     per_actor = min(min(cpus), toxicity.threads or math.inf)  # toxicity.threads: more actors
     return per_actor, 0.0, sum(int(c // per_actor) for c in cpus)
+
+
+def _reachable(address: str) -> None:
+    """Fail at once on an address nothing answers at: Ray itself retries for minutes."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise RayError(f"--address {address}: expected auto, HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise RayError(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc})") from None
 
 
 class _Scorer:
