@@ -16,6 +16,7 @@ from moderation.store import reviews as review_store
 from moderation.store.queue import Outcome, QueueFilter
 
 ACTIONS = ("approve", "reject", "escalate")
+MAX_NOTE = 500  # characters in a moderator's note, enforced here, not only in the form
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def decide(
     """
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
+    if note is not None and len(note) > MAX_NOTE:
+        raise ValueError(f"a note is at most {MAX_NOTE} characters")
     now = datetime.now(UTC)
     with store.transaction(immediate=True) as connection:
         outcomes = [

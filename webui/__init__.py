@@ -11,7 +11,7 @@ import os
 import secrets
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from moderation.errors import ModerationError
@@ -66,6 +66,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _secure(response):
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
+    if request.endpoint != "static":  # pages and exports carry comment text: never cached
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

@@ -42,12 +42,20 @@ def export():
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(entries)
+    writer.writerows({k: _inert(v) for k, v in entry.items()} for entry in entries)
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit.csv"},
     )
+
+
+def _inert(value):
+    """A cell a spreadsheet shows as text: one that starts like a formula (= + - @, tab, CR)
+    gets a leading apostrophe, so an author name like =HYPERLINK(...) never runs."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _filters() -> dict:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from moderation.review import ACTIONS, decide, item, queue, undo
+from moderation.review import ACTIONS, MAX_NOTE, decide, item, queue, undo
 from moderation.store.queue import OPEN, STATES, QueueFilter
 from webui.state import moderation
 
 bp = Blueprint("queue", __name__)
+MAX_PAGE = 1_000_000  # a deeper page is empty anyway; a larger number overflows SQL integers
 
 
 @bp.route("/")
@@ -31,18 +32,25 @@ def index():
 def decisions():
     """One action on one or many comments: JSON from the page's script, or a plain form."""
     payload = request.get_json(silent=True) if request.is_json else None
+    if request.is_json and not isinstance(payload, dict):  # a list, a number, broken JSON
+        return _bad("the body must be a JSON object with 'action' and 'items'")
     source = payload if payload is not None else request.form
     action = source.get("action")
     if action not in ACTIONS:
-        abort(400)
+        return _bad(f"action must be one of {', '.join(ACTIONS)}")
+    if payload is None and not request.form.get("comment_id"):
+        return _bad("which comment? (comment_id is missing)")
     seen = (
-        _seen(payload["items"])
+        _seen(payload.get("items"))
         if payload is not None
         else [(request.form["comment_id"], _int(request.form.get("seen")))]
     )
-    outcomes, counts = decide(
-        moderation().store, seen, current_user.name, action, source.get("note")
-    )
+    if not seen:
+        return _bad("'items' must be a non-empty list of {id, seen}")
+    note = source.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+        return _bad(f"a note is text of at most {MAX_NOTE} characters")
+    outcomes, counts = decide(moderation().store, seen, current_user.name, action, note)
     if payload is None:  # without the script: back to the queue with a message
         for outcome in outcomes:
             flash(f"{action}: done" if outcome.ok else outcome.message)
@@ -77,13 +85,21 @@ def _filter(args) -> QueueFilter:
         author=args.get("author") or None,
         min_score=_float(args.get("min_score")),
         max_score=_float(args.get("max_score")),
-        page=max(1, _int(args.get("page")) or 1),
+        page=min(MAX_PAGE, max(1, _int(args.get("page")) or 1)),
     )
 
 
+def _bad(message: str):
+    """400 with a message the page's script shows (the form fallback flashes it)."""
+    if not request.is_json:
+        flash(message)
+        return redirect(request.referrer or url_for("queue.index"))
+    return jsonify(error=message), 400
+
+
 def _seen(items) -> list[tuple[str, int | None]]:
-    if not isinstance(items, list) or not items:
-        abort(400)
+    if not isinstance(items, list):
+        return []
     return [(str(i["id"]), _int(i.get("seen"))) for i in items if isinstance(i, dict) and "id" in i]
 
 

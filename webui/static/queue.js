@@ -48,7 +48,10 @@
       body: JSON.stringify(body),
       credentials: "same-origin",
     });
-    if (!response.ok) throw new Error(`the server answered ${response.status}`);
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({}));  // a 400 says what was wrong
+      throw new Error(answer.error || `the server answered ${response.status}`);
+    }
     return response.json();
   }
 
