@@ -222,8 +222,18 @@ def test_users_add_stores_a_hashed_password(runner, db_path):
         assert account["role"] == "editor" and "s3cret-pass" not in account["password_hash"]
         assert users.authenticate(connection, "ana", "s3cret-pass") is not None
     store.close()
-    again = runner.invoke(cli, ["users", "add", "ana", "--db", str(db_path), "--password", "x"])
-    assert again.exit_code == 1 and again.output == "Error: user 'ana' already exists\n"
+    for name in (
+        "ana",
+        "ANA",
+        "ana ",
+        "a\u200bna",
+    ):  # the same name, whatever its case or hidden characters
+        again = runner.invoke(
+            cli, ["users", "add", name, "--db", str(db_path), "--password", "longenough"]
+        )
+        assert again.exit_code == 1 and again.output == "Error: user 'ana' already exists\n", name
+    short = runner.invoke(cli, ["users", "add", "cy", "--db", str(db_path), "--password", "x"])
+    assert short.exit_code == 1 and short.output == "Error: a password is at least 8 characters\n"
     bad = runner.invoke(
         cli, ["users", "add", "bob", "--role", "owner", "--db", str(db_path), "--password", "x"]
     )

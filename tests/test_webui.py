@@ -231,6 +231,14 @@ def test_admin_adds_an_account(client):
         follow_redirects=True,
     )
     assert "Added newbie (moderator)." in response.data.decode()
+    for data, says in [
+        ({"name": "NEWBIE ", "role": "moderator", "password": "longenough"}, "user &#39;newbie&#39; already exists"),
+        ({"name": "x" * 81, "role": "moderator", "password": "longenough"}, "Name: Field cannot be longer than 80 characters."),
+        ({"name": "shorty", "role": "moderator", "password": "short"}, "Password: Field must be at least 8 characters long."),
+        ({"name": "boss", "role": "owner", "password": "longenough"}, "Role: Not a valid choice."),
+    ]:  # fmt: skip
+        page = client.post("/admin/users", data=data | {"csrf_token": token}).data.decode()
+        assert says in page, data
 
 
 @pytest.mark.parametrize(

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from moderation.errors import ModerationError
-from moderation.records import ROLES
+from moderation.records import ROLES, clean_name
 from moderation.store.schema import users
+
+MIN_PASSWORD = 8
+MAX_NAME = 80
 
 
 def add(connection: Connection, name: str, role: str, password: str, now: datetime) -> int:
-    """Create an account; the password is stored hashed."""
+    """Create an account; the password is stored hashed. Names are compared without case
+    and hidden characters, so "MOD1" or "mod1 " cannot stand beside "mod1"."""
     if role not in ROLES:
         raise ModerationError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
+    name = clean_name(name)
     if not name.strip():
         raise ModerationError("a user needs a name")
-    if find(connection, name) is not None:
-        raise ModerationError(f"user '{name}' already exists")
+    if len(name) > MAX_NAME:
+        raise ModerationError(f"a name is at most {MAX_NAME} characters")
+    if len(password) < MIN_PASSWORD:
+        raise ModerationError(f"a password is at least {MIN_PASSWORD} characters")
+    existing = find(connection, name)
+    if existing is not None:
+        raise ModerationError(f"user '{existing['name']}' already exists")
     values = {
         "name": name,
         "role": role,
@@ -30,8 +42,9 @@ def add(connection: Connection, name: str, role: str, password: str, now: dateti
 
 
 def find(connection: Connection, name: str) -> dict | None:
-    """The account with this name, or None."""
-    row = connection.execute(select(users).where(users.c.name == name)).first()
+    """The account with this name (in any case), or None."""
+    wanted = clean_name(name).casefold()
+    row = connection.execute(select(users).where(func.lower(users.c.name) == wanted)).first()
     return dict(row._mapping) if row else None
 
 
@@ -44,9 +57,16 @@ def get(connection: Connection, user_id: int) -> dict | None:
 def authenticate(connection: Connection, name: str, password: str) -> dict | None:
     """The account if the password is right, else None."""
     user = find(connection, name)
-    if user is None or not check_password_hash(user["password_hash"], password):
+    # An unknown name costs one hash check too, so timing does not tell which names exist.
+    stored = user["password_hash"] if user else _decoy()
+    if not check_password_hash(stored, password) or user is None:
         return None
     return user
+
+
+@cache
+def _decoy() -> str:
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def everyone(connection: Connection) -> list[dict]:
