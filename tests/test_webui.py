@@ -253,3 +253,18 @@ def test_login_only_redirects_within_the_site(client, target, lands):
         data={"name": "mo", "password": "correct horse battery", "csrf_token": token},
     )
     assert response.status_code == 302 and response.headers["Location"] == lands
+
+
+def test_logging_out_ends_every_session_of_the_account(app):
+    here, there = app.test_client(), app.test_client()
+    login(here, "mo")
+    login(there, "mo")  # the same moderator on a second device
+    stolen = app.test_client()
+    stolen.set_cookie("session", here.get_cookie("session").value)  # a copied cookie
+    assert stolen.get("/").status_code == 200
+    here.post("/logout", headers={"X-CSRFToken": csrf_token(here)})
+    for client in (here, there, stolen):
+        response = client.get("/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login(there, "mo")  # logging in again works
+    assert there.get("/").status_code == 200

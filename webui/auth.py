@@ -35,6 +35,11 @@ class User(UserMixin):
         self.id = record["id"]
         self.name = record["name"]
         self.role = record["role"]
+        self.epoch = record["session_epoch"]
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the account and the epoch its session began in."""
+        return f"{self.id}:{self.epoch}"
 
     def can(self, role: str) -> bool:
         """Whether this account's role includes `role`."""
@@ -42,10 +47,14 @@ class User(UserMixin):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The account of a session that has not been ended (see `users.end_sessions`)."""
+    user_id, _, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None  # a cookie from before sessions could be ended: log in again
     with connection() as conn:
         record = users.get(conn, int(user_id))
-    return User(record) if record else None
+    return User(record) if record and record["session_epoch"] == int(epoch) else None
 
 
 def role_required(role: str) -> Callable:
@@ -89,5 +98,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    with connection(immediate=True) as conn:  # every browser of this account, not only this one
+        users.end_sessions(conn, current_user.id)
     logout_user()
     return redirect(url_for("auth.login"))

@@ -127,6 +127,8 @@ users = Table(
     Column("role", String, nullable=False),  # moderator | editor | admin
     Column("password_hash", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # a session is valid only while it carries this number; logging out adds one (0007)
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
 )
 
 runs = Table(

@@ -69,6 +69,14 @@ def _decoy() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
+def end_sessions(connection: Connection, user_id: int) -> None:
+    """End every session of the account, on every browser (signed cookies cannot be
+    recalled, so each carries the epoch it began in, and this moves the epoch on)."""
+    connection.execute(
+        users.update().where(users.c.id == user_id).values(session_epoch=users.c.session_epoch + 1)
+    )
+
+
 def everyone(connection: Connection) -> list[dict]:
     """All accounts, by name."""
     return [dict(r._mapping) for r in connection.execute(select(users).order_by(users.c.name))]
