@@ -3,9 +3,10 @@
 import csv
 import io
 import re
+import time
 
 import pytest
-from conftest import DATA, SEEDS, csrf_token, login
+from conftest import DATA, PASSWORD, SEEDS, csrf_token, login
 
 from moderation.pipeline import score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
@@ -268,3 +269,20 @@ def test_logging_out_ends_every_session_of_the_account(app):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
     login(there, "mo")  # logging in again works
     assert there.get("/").status_code == 200
+
+
+def test_guessing_passwords_locks_the_account_for_a_growing_time(client, caplog):
+    page = client.get("/login").data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+    def attempt(password: str) -> str:
+        data = {"name": "mo", "password": password, "csrf_token": token}
+        return client.post("/login", data=data, follow_redirects=True).data.decode()
+
+    for n in range(5):
+        assert "Wrong name or password." in attempt(f"guess {n}")
+    assert "Wrong name or password." in attempt("guess 5")  # the sixth: now locked 2 s
+    assert "Too many failed logins: try again in 2 s." in attempt(PASSWORD)  # even the right one
+    assert "login locked for account:mo after 6 failures" in caplog.text
+    time.sleep(2.1)  # the lock runs out; the right password works and clears the count
+    assert "Log out" in attempt(PASSWORD)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -19,7 +21,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from moderation.store import users
+from moderation.records import clean_name
+from moderation.store import logins, users
 from webui.state import connection
 
 bp = Blueprint("auth", __name__)
@@ -82,16 +85,31 @@ class LoginForm(FlaskForm):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        with connection() as conn:
-            record = users.authenticate(conn, form.name.data, form.password.data)
-        if record is not None:
+        keys = [
+            f"account:{clean_name(form.name.data).casefold()}",
+            f"address:{request.remote_addr}",
+        ]
+        now = datetime.now(UTC)
+        with connection() as conn:  # the hash check takes a while: not under the write lock
+            wait = logins.locked_for(conn, keys, now)
+            record = None if wait else users.authenticate(conn, form.name.data, form.password.data)
+        if wait is None:
+            with connection(immediate=True) as conn:
+                if record is not None:
+                    logins.succeeded(conn, keys[:1])
+                else:
+                    logins.failed(conn, keys, now)
+        if wait is not None:
+            flash(f"Too many failed logins: try again in {math.ceil(wait.total_seconds())} s.")
+        elif record is not None:
             login_user(User(record))
             target = request.args.get("next", "")
             # Only a path on this site: never an open redirect.
             if not target.startswith("/") or urlsplit(target).netloc:
                 target = url_for("queue.index")
             return redirect(target)
-        flash("Wrong name or password.")
+        else:
+            flash("Wrong name or password.")
     return render_template("login.html", form=form)
 
 

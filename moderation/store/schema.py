@@ -131,6 +131,15 @@ users = Table(
     Column("session_epoch", Integer, nullable=False, server_default="0"),
 )
 
+# Failed logins by "account:NAME" and "address:IP": a growing lockout after a few (0008).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+)
+
 runs = Table(
     "runs",
     metadata,
