@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from conftest import DATA, PASSWORD, SEEDS, csrf_token, login
+from conftest import DATA, DEFAULT_RULES, PASSWORD, SEEDS, csrf_token, login
 
 from moderation.pipeline import score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
@@ -71,10 +71,10 @@ def test_state_changes_without_a_csrf_token_are_refused(client):
     response = client.post(
         "/decisions", json={"action": "reject", "items": [{"id": item[0], "seen": None}]}
     )
-    assert response.status_code == 400
-    assert "Form expired" in response.data.decode()
+    assert response.status_code == 400  # the queue's script shows this message
+    assert response.json == {"error": "this page is out of date: reload it and try again"}
     form = client.post("/decisions", data={"action": "reject", "comment_id": item[0]})
-    assert form.status_code == 400
+    assert form.status_code == 400 and "Form expired" in form.data.decode()
     assert queue_items(client)[0] == item  # nothing changed
 
 
@@ -286,3 +286,20 @@ def test_guessing_passwords_locks_the_account_for_a_growing_time(client, caplog)
     assert "login locked for account:mo after 6 failures" in caplog.text
     time.sleep(2.1)  # the lock runs out; the right password works and clears the count
     assert "Log out" in attempt(PASSWORD)
+
+
+def test_workers_without_a_configured_key_share_one_from_the_store(scored_store):
+    from webui import create_app
+
+    config = {
+        "TESTING": True,
+        "MODERATION_DB": scored_store.db,
+        "MODERATION_RULES": str(DEFAULT_RULES),
+    }
+    first, second = create_app(dict(config)), create_app(dict(config))  # two gunicorn workers
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    here = first.test_client()
+    login(here, "mo")
+    there = second.test_client()
+    there.set_cookie("session", here.get_cookie("session").value)
+    assert there.get("/").status_code == 200  # a login on one worker holds on the other

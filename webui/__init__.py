@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from typing import Any
 
 from flask import Flask, render_template, request
@@ -16,6 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from moderation.errors import ModerationError
 from moderation.records import reveal
+from moderation.store import app_secrets
 from webui import admin, api, audit, auth, comments, editor, queue
 from webui.state import Moderation
 
@@ -41,13 +41,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MODERATION_CONFIG=os.environ.get("MODERATION_CONFIG"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Secure: sent over HTTPS only. On by MODERATION_SECURE_COOKIES=1 behind HTTPS.
+        SESSION_COOKIE_SECURE=os.environ.get("MODERATION_SECURE_COOKIES") == "1",
+        WTF_CSRF_TIME_LIMIT=None,  # a token lasts as long as the session: a shift is long
     )
     if test_config:
         app.config.update(test_config)
-    if not app.config["SECRET_KEY"]:
-        # Sessions then last until the server restarts; set MODERATION_SECRET_KEY to keep them.
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
     state = app.extensions["moderation"] = Moderation.from_config(app.config)
+    if not app.config["SECRET_KEY"]:
+        # One key for every worker and server on this store, kept across restarts: a key
+        # made per process failed every login that reached another gunicorn worker.
+        with state.store.transaction(immediate=True) as connection:
+            app.config["SECRET_KEY"] = app_secrets.shared(connection, "session-key")
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # request bodies: 413 beyond this
         app.config["MAX_CONTENT_LENGTH"] = state.settings.live.max_body
     csrf.init_app(app)
@@ -78,6 +83,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        if request.is_json:  # the queue's script shows this message
+            return {"error": "this page is out of date: reload it and try again"}, 400
         return render_template(
             "error.html",
             title="Form expired",

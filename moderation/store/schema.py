@@ -131,6 +131,14 @@ users = Table(
     Column("session_epoch", Integer, nullable=False, server_default="0"),
 )
 
+# Secrets the web app makes once and every worker shares, e.g. its session key (0009).
+app_secrets = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 # Failed logins by "account:NAME" and "address:IP": a growing lockout after a few (0008).
 login_attempts = Table(
     "login_attempts",
