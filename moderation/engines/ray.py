@@ -218,10 +218,10 @@ def _connect(address: str | None) -> None:
     context.enable_progress_bars = False  # the CLI shows its own
     context.max_errored_blocks = 0
     logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # failures come back as one line
-    if ray.is_initialized():
-        return
     if address and address != "auto":
         _reachable(address)
+    if ray.is_initialized():  # joined already (a test, a notebook): use that cluster
+        return
     try:
         if address:
             ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
