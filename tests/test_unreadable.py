@@ -79,3 +79,16 @@ def test_a_rule_change_preview_counts_an_unreadable_comment_as_held_under_both()
     report = diff(rules, rules, [StoredComment(comment, scores, Context(), None)])
     assert dict(report.transitions) == {("hold", "hold"): 1}
     assert report.changed == 0
+
+
+def test_a_link_shows_where_it_goes_and_the_spam_rule_counts_it(runner, tmp_path):
+    body = 'Great deals <a href="https://spam.example/buy">here</a> and <a href="https://spam.example/2">there</a>'
+    assert read_html(body).text == (
+        "Great deals here (https://spam.example/buy) and there (https://spam.example/2)"
+    )
+    assert read_html('<a href="#c3">@ann</a> agreed').text == "@ann agreed"  # a page anchor
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"id": 1, "text": body, "author": "a", "article": "x"}) + "\n")
+    result = runner.invoke(cli, ["score", str(path), "-q", "--json"])
+    [flagged] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "spam" in [r["rule_id"] for r in flagged["rules"]]

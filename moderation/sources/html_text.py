@@ -76,7 +76,23 @@ def _text(element) -> str:
             node.text = "\n" + (node.text or "")
         elif node.tag == "br":
             node.tail = "\n" + (node.tail or "")
+        elif node.tag == "a":
+            _show_target(node)
     return element.text_content()
+
+
+def _show_target(link) -> None:
+    """A link's address written after its words, "here (https://spam.example/buy)": a
+    moderator sees where it goes, and rules count it, where "here" alone hid it."""
+    target = (link.get("href") or "").strip()
+    words = link.text_content().strip()
+    if not target.startswith(("http://", "https://", "www.")) or target.rstrip("/") in (
+        words.rstrip("/"),
+        "http://" + words.rstrip("/"),
+        "https://" + words.rstrip("/"),
+    ):
+        return  # a page anchor, a mailto, or a link that shows its own address
+    link.tail = f" ({target})" + (link.tail or "")
 
 
 class _Flat(HTMLParser):
