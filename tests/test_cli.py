@@ -232,6 +232,10 @@ def test_users_add_stores_a_hashed_password(runner, db_path):
             cli, ["users", "add", name, "--db", str(db_path), "--password", "longenough"]
         )
         assert again.exit_code == 1 and again.output == "Error: user 'ana' already exists\n", name
+    accented = ["users", "add", "Émile", "--db", str(db_path), "--password", "longenough"]
+    assert runner.invoke(cli, accented).exit_code == 0
+    again = runner.invoke(cli, [*accented[:2], "ÉMILE", *accented[3:]])
+    assert again.output == "Error: user 'Émile' already exists\n"  # not only ASCII folds
     short = runner.invoke(cli, ["users", "add", "cy", "--db", str(db_path), "--password", "x"])
     assert short.exit_code == 1 and short.output == "Error: a password is at least 8 characters\n"
     bad = runner.invoke(

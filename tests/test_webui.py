@@ -303,3 +303,17 @@ def test_workers_without_a_configured_key_share_one_from_the_store(scored_store)
     there = second.test_client()
     there.set_cookie("session", here.get_cookie("session").value)
     assert there.get("/").status_code == 200  # a login on one worker holds on the other
+
+
+def test_secure_cookies_are_switched_on_for_https(scored_store, monkeypatch):
+    from webui import create_app
+
+    config = {"TESTING": True, "MODERATION_DB": scored_store.db, "SECRET_KEY": "test"}
+    assert create_app(dict(config)).config["SESSION_COOKIE_SECURE"] is False
+    monkeypatch.setenv("MODERATION_SECURE_COOKIES", "1")
+    app = create_app(dict(config))
+    client = app.test_client()
+    page = client.get("/login").data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"name": "mo", "password": PASSWORD, "csrf_token": token})
+    assert "Secure" in response.headers["Set-Cookie"]

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from moderation.errors import ModerationError
@@ -42,10 +42,13 @@ def add(connection: Connection, name: str, role: str, password: str, now: dateti
 
 
 def find(connection: Connection, name: str) -> dict | None:
-    """The account with this name (in any case), or None."""
+    """The account with this name (in any case), or None. Compared here, not in SQL: SQLite's
+    lower() folds only ASCII, so "ÉMILE" would not find "Émile" (accounts are few)."""
     wanted = clean_name(name).casefold()
-    row = connection.execute(select(users).where(func.lower(users.c.name) == wanted)).first()
-    return dict(row._mapping) if row else None
+    for row in connection.execute(select(users)):
+        if row.name.casefold() == wanted:
+            return dict(row._mapping)
+    return None
 
 
 def get(connection: Connection, user_id: int) -> dict | None:
