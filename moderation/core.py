@@ -17,8 +17,10 @@ about one batch.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -39,6 +41,8 @@ from moderation.store import queue as queue_store
 from moderation.store import reviews as review_store
 from moderation.store import scores as score_store
 from moderation.store.evaluation import StoredComment, find_stored
+
+logger = logging.getLogger(__name__)
 
 BATCH_WAIT = 0.005  # seconds a live request waits for others to share its model batch
 MAX_BATCH = 512  # texts in one shared batch
@@ -199,12 +203,16 @@ class Moderator:
     ) -> dict[str, dict[str, dict[str, float]]]:
         """model id -> text key -> labels, for texts by key: cached ones read, others scored."""
         models = [self.sentiment.model_id] if sentiment else []
+        fresh: dict[str, dict[str, dict[str, float]]] = {}
         self._batcher.announce()  # a batch being collected waits for these texts
         submitted = False
         try:
             found = self._cached(list(texts), [*models, self.toxicity_id])
             if len(found[self.toxicity_id]) < len(texts) and self._toxicity is None:
-                self.load()
+                loading = self._load_in_background()
+                if sentiment:  # while the model loads
+                    fresh[self.sentiment.model_id] = self._sentiment(texts, found)
+                loading.result()
                 if self.toxicity_id not in found:  # it fell back: that model's cache applies
                     found |= self._cached(list(texts), [self.toxicity_id])
             missing = [k for k in texts if k not in found[self.toxicity_id]]
@@ -213,17 +221,33 @@ class Moderator:
         finally:
             if not submitted:
                 self._batcher.withdraw()
-        fresh: dict[str, dict[str, dict[str, float]]] = {}
-        if sentiment:  # in this thread, while the model works in the batcher's
-            unscored = [k for k in texts if k not in found[self.sentiment.model_id]]
-            fresh[self.sentiment.model_id] = dict(
-                zip(unscored, self.sentiment.score([texts[k] for k in unscored]), strict=True)
-            )
+        if sentiment and self.sentiment.model_id not in fresh:
+            # in this thread, while the model works in the batcher's
+            fresh[self.sentiment.model_id] = self._sentiment(texts, found)
         fresh[self.toxicity_id] = dict(zip(missing, pending.result(), strict=True))
         self._cache(fresh)
         for model, new in fresh.items():
             found[model].update(new)
         return found
+
+    def _sentiment(
+        self, texts: Mapping[str, str], found: dict[str, dict]
+    ) -> dict[str, dict[str, float]]:
+        unscored = [k for k in texts if k not in found[self.sentiment.model_id]]
+        return dict(zip(unscored, self.sentiment.score([texts[k] for k in unscored]), strict=True))
+
+    def _load_in_background(self) -> Future:
+        """Load the model in a thread of its own, so that other work goes on meanwhile."""
+        loading: Future = Future()
+
+        def run() -> None:
+            try:
+                loading.set_result(self.load())
+            except BaseException as exc:  # raised again where the result is wanted
+                loading.set_exception(exc)
+
+        threading.Thread(target=run, name="model-load", daemon=True).start()
+        return loading
 
     def explain(self, comment_id: str) -> Explained | None:
         """A stored comment decided by the current rules from its stored scores, and why."""
@@ -274,8 +298,20 @@ class Moderator:
         with self._pending_lock:
             pending, self._pending, self._flusher = self._pending, {}, None
         if self.store is not None and pending:
-            with self.store.transaction(immediate=True) as connection:
-                self._write_scores(connection, pending)
+            try:
+                with self.store.transaction(immediate=True) as connection:
+                    self._write_scores(connection, pending)
+            except BaseException:
+                with self._pending_lock:  # kept for the next write; newer scores win
+                    for model, labels in pending.items():
+                        self._pending[model] = labels | self._pending.get(model, {})
+                raise
+
+    def _flush_in_background(self) -> None:
+        try:
+            self.flush()
+        except Exception as exc:  # the next `record` writes them, and reports what failed
+            logger.debug("scores not written yet: %s", exc)
 
     def _cached(self, keys: list[str], models: Sequence[str]) -> dict[str, dict]:
         found: dict[str, dict] = {model: {} for model in models}
@@ -301,7 +337,7 @@ class Moderator:
             for model, labels in fresh.items():
                 self._pending.setdefault(model, {}).update(labels)
             if self._flusher is None:
-                self._flusher = threading.Timer(FLUSH_AFTER, self.flush)
+                self._flusher = threading.Timer(FLUSH_AFTER, self._flush_in_background)
                 self._flusher.daemon = True
                 self._flusher.start()
 

@@ -96,6 +96,7 @@ class RunReport:
     bad: list[Bad] = field(default_factory=list)
     bad_total: int = 0
     windowed_texts: int = 0  # texts longer than the model's window, scored in windows
+    precision: str | None = None  # the toxicity model's precision and why, if it was loaded
     unavailable: dict[str, list[str]] = field(default_factory=dict)  # rule -> scores not produced
     produced: set[str] = field(default_factory=set)  # score names the models gave
 
@@ -230,6 +231,7 @@ def _process(
     report.new_comments += len(new)
     report.scored_texts = moderator.scored_texts
     report.windowed_texts = getattr(moderator.toxicity, "windowed_texts", 0)
+    report.precision = getattr(moderator.toxicity, "choice", None)
     report.produced |= {f"{kind}.{name}" for r in results for kind, score_set in
                         (("sentiment", r.scores.sentiment), ("toxicity", r.scores.toxicity))
                         for name in score_set.labels}  # fmt: skip

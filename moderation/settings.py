@@ -30,8 +30,10 @@ class ToxicitySettings:
     fallback: bool = True
     batch_tokens: int = 1024  # padded tokens per batch: small batches suit CPU caches
     threads: int = 0
-    precision: str = "fp32"  # fp32, or bf16 / int8 where they stay within FAITHFUL_BOUND
-    cache_dir: Path = field(default_factory=lambda: _cache_home() / "moderation")  # int8 models
+    precision: str = "auto"  # the fastest faithful here; or fp32, int8, bf16, fp16
+    cache_dir: Path = field(
+        default_factory=lambda: _cache_home() / "moderation"
+    )  # int8, calibrations
 
 
 @dataclass(frozen=True)

@@ -105,8 +105,8 @@ def scoring_options(command: Callable) -> Callable:
         click.option(
             "--precision",
             "toxicity_precision",
-            type=click.Choice(["fp32", "bf16", "int8"]),
-            help="Model precision: int8 (ONNX Runtime, CPU) or bf16 (native bf16 hardware) run faster, used only if faithful to fp32 and faster here [default: fp32].",
+            type=click.Choice(["auto", "fp32", "int8", "bf16", "fp16"]),
+            help="Model precision. auto: the fastest one faithful to fp32 on this machine, measured once and kept. int8 (ONNX Runtime, CPU), bf16 (native bf16 hardware) and fp16 (GPUs) are used only if faithful to fp32 and faster here [default: auto].",
         ),
         config_option,
     ]

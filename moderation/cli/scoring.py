@@ -260,6 +260,8 @@ def _run_summary(report: Any) -> str:
         lines.append(
             f"Models: {report.sentiment_model} (sentiment), {report.toxicity_model} (toxicity)"
         )
+    if report.precision:
+        lines.append(f"Precision: {report.precision}")
     lines.append(f"Rules: {report.ruleset}")
     if set(report.statuses) - {"visible"}:
         lines.append("Statuses: " + ", ".join(f"{n} {s}" for s, n in report.statuses.most_common()))

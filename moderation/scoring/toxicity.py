@@ -3,7 +3,11 @@
 Texts are tokenised once, sorted by length and batched under a padded-token budget, so a
 batch pads to its own longest comment rather than to the longest of an arbitrary chunk.
 Comments longer than the model's window are scored in overlapping windows and take the
-highest score of any window, instead of being silently cut off.
+highest score of any window, instead of being silently cut off (`windows`).
+
+The precision is the fastest one that stays faithful to fp32 on this machine, measured
+once and kept (`precision`); a kept int8 model loads in under a second without PyTorch
+(`quantized`), so a run's fixed cost before the first scored comment is small.
 """
 
 from __future__ import annotations
@@ -12,17 +16,17 @@ import contextlib
 import hashlib
 import logging
 import sys
-import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from moderation.errors import ModelError
-from moderation.scoring import MAX_READ, TextScorer
+from moderation.scoring import TextScorer, precision
 from moderation.scoring.profanity import ProfanityScorer
-from moderation.scoring.quantized import int8_classifier
+from moderation.scoring.quantized import OnnxClassifier, int8_classifier, kept_paths
+from moderation.scoring.windows import MAX_WINDOW, Windows
 from moderation.settings import ToxicitySettings
 
 logger = logging.getLogger(__name__)
@@ -41,70 +45,61 @@ _LABEL_NAMES = {
     "identity_hate": "identity_attack",
     "severe_toxic": "severe_toxicity",
 }
-_MAX_WINDOW = 512
-_WINDOW_OVERLAP = 128
-_MAX_PADDING = 1.1  # a batch's longest window is at most this many times its shortest
-PRECISIONS = ("fp32", "bf16", "int8")
-# A faster precision is used only if no label moves by more than this on calibration texts,
-FAITHFUL_BOUND = 0.05
-# and only if it scores them at least this many times faster than fp32.
-MIN_SPEEDUP = 1.0
-_SLOW_HINTS = {
-    "bf16": "; bf16 needs a CPU or GPU that computes in it natively",
-    "int8": "; int8 pays on CPUs with int8 instructions (AVX2 or better)",
-}
-CALIBRATION = (
-    "Thanks for the clear reporting, the passenger numbers help.",
-    "You are an idiot and everyone here knows it.",
-    "I disagree with the editorial, but it is well argued.",
-    "Typical council. Idiots, the lot of them.",
-    "Shut up, nobody asked for your stupid opinion.",
-    "The regulator extended the deadline by a month, which seems sensible.",
-    "People like you should be thrown out of this country.",
-    "What a load of garbage, the writer clearly knows nothing about phones.",
-    "I will find you and make you regret this.",
-    "Great article! I learned a lot about enterprise servers today.",
-    "This is a fucking disgrace and you are all complicit.",
-    "Could you share the source for the 5,000 users figure?",
-)
+
+
+class TorchClassifier:
+    """A PyTorch model on its device that turns a padded batch of token ids into logits."""
+
+    def __init__(self, model: Any, device: str) -> None:
+        self._model = model.eval()
+        self._device = device
+
+    def __call__(self, ids: Any, mask: Any) -> Any:
+        """Logits (a numpy array) for int64 arrays of token ids and attention mask."""
+        import torch
+
+        with torch.inference_mode():
+            logits = self._model(
+                input_ids=torch.from_numpy(ids).to(self._device),
+                attention_mask=torch.from_numpy(mask).to(self._device),
+            ).logits
+        return logits.float().cpu().numpy()
 
 
 class DetoxifyScorer:
-    """A loaded Detoxify model that scores texts in length-sorted batches."""
+    """A Detoxify model that scores texts in length-sorted batches, long ones in windows."""
 
-    def __init__(self, detoxify: Any, model_id: str, settings: ToxicitySettings) -> None:
+    def __init__(
+        self,
+        classifier: Callable[[Any, Any], Any],
+        windows: Windows,
+        labels: Sequence[str],
+        model_id: str,
+        batch_tokens: int,
+    ) -> None:
         self.model_id = model_id
-        self._detoxify = detoxify  # the Detoxify object itself, for comparisons with its predict()
-        self._model = detoxify.model.eval()
-        self._tokenizer = detoxify.tokenizer
-        self.labels = tuple(_LABEL_NAMES.get(name, name) for name in detoxify.class_names)
-        self._device = settings.device
-        self._batch_tokens = settings.batch_tokens
-        limits = (
-            _MAX_WINDOW,
-            self._tokenizer.model_max_length,
-            self._model.config.max_position_embeddings,
-        )
-        self._window = min(limits)
+        self.labels = tuple(labels)
+        self._classifier = classifier
+        self._windows = windows
+        self._batch_tokens = batch_tokens
         self.windowed_texts = 0  # how many texts were too long for one window
+        self.choice = "fp32"  # the precision and why, for the run summary
         self.faithfulness: float | None = None  # largest difference from fp32, for fast precisions
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Every label the model produces, for each text, in order."""
-        import torch
+        import numpy
 
         if not texts:
             return []
-        windows, owners = self._windows(texts)
-        probabilities = [None] * len(windows)
-        with torch.inference_mode():
-            for batch in self._batches(windows):
-                padded = self._tokenizer.pad(
-                    {"input_ids": [windows[i] for i in batch]}, return_tensors="pt"
-                ).to(self._device)
-                logits = self._model(**padded).logits
-                for i, row in zip(batch, torch.sigmoid(logits).float().cpu().tolist(), strict=True):
-                    probabilities[i] = row
+        windows, owners = self._windows.split(texts)
+        self.windowed_texts += sum(1 for n in Counter(owners).values() if n > 1)
+        probabilities: list[list[float] | None] = [None] * len(windows)
+        for batch in self._windows.batches(windows, self._batch_tokens):
+            logits = self._classifier(*self._windows.pad([windows[i] for i in batch]))
+            rows = (1.0 / (1.0 + numpy.exp(-logits))).tolist()
+            for i, row in zip(batch, rows, strict=True):
+                probabilities[i] = row
         best: list[list[float] | None] = [None] * len(texts)
         for owner, row in zip(owners, probabilities, strict=True):
             previous = best[owner]
@@ -112,39 +107,6 @@ class DetoxifyScorer:
                 row if previous is None else [max(a, b) for a, b in zip(previous, row, strict=True)]
             )
         return [dict(zip(self.labels, row, strict=True)) for row in best]
-
-    def _windows(self, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
-        encoded = self._tokenizer(
-            [text[:MAX_READ] for text in texts],  # bounded work; longer comments go to a human
-            truncation=True,
-            max_length=self._window,
-            stride=min(_WINDOW_OVERLAP, self._window // 4),
-            return_overflowing_tokens=True,
-        )
-        owners = list(encoded["overflow_to_sample_mapping"])
-        self.windowed_texts += sum(1 for n in Counter(owners).values() if n > 1)
-        return encoded["input_ids"], owners
-
-    def _batches(self, windows: list[list[int]]) -> list[list[int]]:
-        """Window indices grouped shortest first, each group under the padded-token budget."""
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for i in order:
-            # Sorted ascending, so this window is the longest in the batch it would join.
-            # Padding is wasted work: a window much longer than the batch's shortest
-            # starts a batch of its own (with few texts, as live requests bring, most
-            # batches are then of one text).
-            if current and (
-                (len(current) + 1) * len(windows[i]) > self._batch_tokens
-                or len(windows[i]) > _MAX_PADDING * len(windows[current[0]])
-            ):
-                batches.append(current)
-                current = []
-            current.append(i)
-        if current:
-            batches.append(current)
-        return batches
 
 
 def open_toxicity_scorer(settings: ToxicitySettings) -> TextScorer:
@@ -168,31 +130,67 @@ def open_toxicity_scorer(settings: ToxicitySettings) -> TextScorer:
         return scorer
 
 
-def expected_model_id(settings: ToxicitySettings) -> str:
-    """The id Detoxify's scores will carry, known without loading it (for the score cache)."""
+def base_model_id(settings: ToxicitySettings) -> str:
+    """The id of the configured model in fp32, known without loading it."""
     if settings.checkpoint is not None and settings.checkpoint.is_file():
-        base = f"detoxify-local:{settings.checkpoint.name}#{_fingerprint(settings.checkpoint)}"
-    else:
-        base = f"detoxify-{settings.model}@{version('detoxify')}"
-    return base if settings.precision == "fp32" else f"{base}+{settings.precision}"
+        return f"detoxify-local:{settings.checkpoint.name}#{_fingerprint(settings.checkpoint)}"
+    return f"detoxify-{settings.model}@{version('detoxify')}"
+
+
+def expected_model_id(settings: ToxicitySettings) -> str:
+    """The id Detoxify's scores will carry, known without loading it (for the score cache):
+    the precision comes from the kept calibration, or is the one asked for."""
+    base = base_model_id(settings)
+    if settings.precision == "fp32":
+        return base
+    kept = _kept_calibration(base, settings)
+    if kept is not None and all(p in kept.trials for p in precision.wanted(settings)):
+        return _with_precision(base, _chosen(kept, settings))
+    return base if settings.precision == "auto" else _with_precision(base, settings.precision)
 
 
 def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
-    """Load Detoxify once: from a local checkpoint if one is set, else by model name."""
+    """Detoxify in the fastest faithful precision: kept int8 models load without PyTorch;
+    otherwise the model loads from a local checkpoint if one is set, else by name, and
+    precisions not yet measured on this machine are calibrated once."""
+    if settings.precision not in precision.PRECISIONS:
+        raise ModelError(
+            f"precision must be one of {', '.join(precision.PRECISIONS)}, not {settings.precision!r}"
+        )
+    _check_device(settings.device)
+    base = base_model_id(settings)
+    wanted = precision.wanted(settings)
+    kept = _kept_calibration(base, settings) if wanted else None
+    known = kept is not None and all(p in kept.trials for p in wanted)
+    if known:
+        chosen = _chosen(kept, settings, warn=True)
+        if chosen == "int8" and (scorer := _kept_int8(base, kept, settings)) is not None:
+            return scorer
+    detoxify, base = load_torch_detoxify(settings)
+    reference = _scorer(TorchClassifier(detoxify.model, settings.device), detoxify, base, settings)
+    if not wanted:
+        return reference
+    calibration = _calibrate(reference, detoxify, kept, wanted, settings)
+    chosen = _chosen(calibration, settings, warn=not known)
+    scorer = (
+        reference if chosen == "fp32" else _scorer(_classifier(chosen, detoxify, base, settings),
+                                                   detoxify, _with_precision(base, chosen), settings)
+    )  # fmt: skip
+    scorer.choice = calibration.describe(chosen, settings.precision)
+    scorer.faithfulness = calibration.trials[chosen].difference if chosen != "fp32" else None
+    return scorer
+
+
+def load_torch_detoxify(settings: ToxicitySettings) -> tuple[Any, str]:
+    """The Detoxify object in fp32 (PyTorch) on its device, and its model id."""
     import torch
     import transformers
 
     transformers.logging.disable_progress_bar()
-    _check_device(settings.device)
     if settings.threads:
         torch.set_num_threads(settings.threads)
-    if settings.precision not in PRECISIONS:
-        raise ModelError(
-            f"precision must be one of {', '.join(PRECISIONS)}, not {settings.precision!r}"
-        )
     if settings.checkpoint is not None:
         detoxify = _load_local(settings)
-        model_id = f"detoxify-local:{settings.checkpoint.name}#{_fingerprint(settings.checkpoint)}"
     else:
         from detoxify import Detoxify
 
@@ -204,60 +202,115 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
             raise _WeightsUnavailable(
                 f"Detoxify '{settings.model}' weights could not be downloaded ({exc})."
             ) from None
-        model_id = f"detoxify-{settings.model}@{version('detoxify')}"
     detoxify.model.to(settings.device)
-    scorer = DetoxifyScorer(detoxify, model_id, settings)
-    return _faster(scorer, detoxify, settings) if settings.precision != "fp32" else scorer
+    return detoxify, base_model_id(settings)
 
 
-def _faster(reference: DetoxifyScorer, detoxify: Any, settings: ToxicitySettings) -> DetoxifyScorer:
-    """The model in bf16 or int8 if it stays faithful to fp32 and is faster here, else fp32."""
+def _scorer(
+    classifier: Any, detoxify: Any, model_id: str, settings: ToxicitySettings
+) -> DetoxifyScorer:
+    tokenizer = detoxify.tokenizer
+    window = min(
+        MAX_WINDOW, tokenizer.model_max_length, detoxify.model.config.max_position_embeddings
+    )
+    windows = Windows(_backend(tokenizer), window, tokenizer.pad_token_id)
+    labels = [_LABEL_NAMES.get(name, name) for name in detoxify.class_names]
+    return DetoxifyScorer(classifier, windows, labels, model_id, settings.batch_tokens)
+
+
+def _backend(tokenizer: Any) -> Any:
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise ModelError(f"{type(tokenizer).__name__}: a tokenizer without a fast (Rust) version")
+    return backend
+
+
+def _classifier(chosen: str, detoxify: Any, base: str, settings: ToxicitySettings) -> Any:
+    """The model in a faster precision: int8 on ONNX Runtime, or a bf16 / fp16 copy."""
     import copy
-    import warnings
 
     import torch
 
-    fast = copy.copy(detoxify)
-    if settings.precision == "bf16":
-        fast.model = copy.deepcopy(detoxify.model).to(torch.bfloat16)
-    elif torch.device(settings.device).type != "cpu":
-        raise ModelError("precision int8 is the CPU fast path; on a GPU use bf16")
-    else:
-        fast.model = int8_classifier(
-            detoxify.model, detoxify.tokenizer, reference.model_id, settings.cache_dir, settings.threads
-        )  # fmt: skip
-    candidate = DetoxifyScorer(fast, f"{reference.model_id}+{settings.precision}", settings)
-    expected, fp32_seconds = _calibrate(reference)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        got, seconds = _calibrate(candidate)
-    worst = max(abs(e[label] - g[label]) for e, g in zip(expected, got, strict=True) for label in e)
-    candidate.faithfulness = reference.faithfulness = worst
-    if worst > FAITHFUL_BOUND:
-        logger.warning(
-            "%s scores differ from fp32 by up to %.3f on calibration texts (bound %.2f): scoring in fp32.",
-            settings.precision, worst, FAITHFUL_BOUND,
-        )  # fmt: skip
-        return reference
-    if seconds * MIN_SPEEDUP > fp32_seconds:
-        logger.warning(
-            "%s is not faster than fp32 on this machine (%.2f s against %.2f s on calibration "
-            "texts%s): scoring in fp32.",
-            settings.precision, seconds, fp32_seconds, _SLOW_HINTS[settings.precision],
-        )  # fmt: skip
-        return reference
-    logger.info(
-        "%s: largest difference from fp32 on calibration texts %.4f", settings.precision, worst
+    if chosen == "int8":
+        if torch.device(settings.device).type != "cpu":
+            raise ModelError("precision int8 is the CPU fast path; on a GPU use bf16 or fp16")
+        return int8_classifier(
+            detoxify.model, detoxify.tokenizer, base, settings.cache_dir, settings.threads
+        )
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[chosen]
+    return TorchClassifier(copy.deepcopy(detoxify.model).to(dtype), settings.device)
+
+
+def _calibrate(
+    reference: DetoxifyScorer,
+    detoxify: Any,
+    kept: precision.Calibration | None,
+    wanted: list[str],
+    settings: ToxicitySettings,
+) -> precision.Calibration:
+    """Measure the precisions not yet measured here against fp32, and keep the results."""
+    import warnings
+
+    windows = reference._windows
+    calibration = kept or precision.Calibration(
+        list(reference.labels), windows.window, windows.pad_id
     )
-    return candidate
+    missing = [p for p in wanted if p not in calibration.trials]
+    if not missing:
+        return calibration
+    expected, calibration.fp32_seconds = precision.measure(reference.score)
+    for name in missing:
+        candidate = _scorer(_classifier(name, detoxify, reference.model_id, settings), detoxify,
+                            _with_precision(reference.model_id, name), settings)  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got, seconds = precision.measure(candidate.score)
+        calibration.trials[name] = precision.trial(expected, got, seconds)
+        del candidate  # one model in a faster precision at a time
+    calibration.measured = precision.now()
+    precision.Calibrations(settings.cache_dir).put(
+        precision.machine_key(reference.model_id, settings), calibration
+    )
+    return calibration
 
 
-def _calibrate(scorer: DetoxifyScorer) -> tuple[list[dict[str, float]], float]:
-    """Scores of the calibration texts, and the time of a second, warmed-up pass."""
-    scores = scorer.score(CALIBRATION)
-    started = time.perf_counter()
-    scorer.score(CALIBRATION)
-    return scores, time.perf_counter() - started
+def _chosen(
+    calibration: precision.Calibration, settings: ToxicitySettings, warn: bool = False
+) -> str:
+    if settings.precision == "auto":
+        return calibration.choose(precision.candidates(settings.device))
+    refusal = calibration.refusal(settings.precision)
+    if refusal is None:
+        return settings.precision
+    if warn:
+        logger.warning("%s: scoring in fp32.", refusal)
+    return "fp32"
+
+
+def _kept_int8(
+    base: str, kept: precision.Calibration, settings: ToxicitySettings
+) -> DetoxifyScorer | None:
+    """The kept int8 model and tokenizer, loaded without PyTorch; None if either is missing."""
+    from tokenizers import Tokenizer
+
+    model_path, tokenizer_path = kept_paths(settings.cache_dir, base)
+    if not (model_path.is_file() and tokenizer_path.is_file()):
+        return None
+    windows = Windows(Tokenizer.from_file(str(tokenizer_path)), kept.window, kept.pad_id)
+    classifier = OnnxClassifier(model_path, settings.threads)
+    scorer = DetoxifyScorer(classifier, windows, kept.labels, _with_precision(base, "int8"),
+                            settings.batch_tokens)  # fmt: skip
+    scorer.choice = kept.describe("int8", settings.precision)
+    scorer.faithfulness = kept.trials["int8"].difference
+    return scorer
+
+
+def _kept_calibration(base: str, settings: ToxicitySettings) -> precision.Calibration | None:
+    return precision.Calibrations(settings.cache_dir).get(precision.machine_key(base, settings))
+
+
+def _with_precision(base: str, chosen: str) -> str:
+    return base if chosen == "fp32" else f"{base}+{chosen}"
 
 
 def _load_local(settings: ToxicitySettings) -> Any:
