@@ -90,6 +90,57 @@ def test_a_failing_model_fails_every_waiting_caller_not_hangs(settings):
     moderator.close()
 
 
+def test_the_model_loads_while_sentiment_is_scored(settings):
+    vader_ran = threading.Event()
+
+    class Slow:
+        model_id, labels = "slow@1", ("toxicity",)
+
+        def score(self, texts):
+            return [{"toxicity": 0.2} for _ in texts]
+
+    def load_slowly():
+        # Loaded first and VADER after, this would wait the whole timeout and fail.
+        assert vader_ran.wait(timeout=10), "sentiment waited for the model to load"
+        return Slow()
+
+    class Vader:
+        model_id, labels = "vader@test", ("compound",)
+
+        def score(self, texts):
+            vader_ran.set()
+            return [{"compound": 0.0} for _ in texts]
+
+    moderator = Moderator(load_rules(DEFAULT_RULES), load_slowly, "slow@1", sentiment=Vader())
+    result = moderator.moderate("a comment to score")
+    assert result.scores.toxicity.labels == {"toxicity": 0.2}
+    moderator.close()
+
+
+def test_a_store_that_fails_a_background_write_keeps_the_scores(tiny_settings, capfd):
+    store = open_store(tiny_settings.db_url)
+    moderator = Moderator.from_settings(tiny_settings, store)
+    real_transaction = store.transaction
+    failing = threading.Event()
+    failing.set()
+
+    def transaction(immediate=False):
+        if immediate and failing.is_set():
+            raise OSError("disk I/O error")
+        return real_transaction(immediate)
+
+    store.transaction = transaction
+    moderator.moderate("a comment whose scores are kept for later")
+    time.sleep(0.3)  # the background write has failed by now
+    failing.clear()
+    assert "Traceback" not in capfd.readouterr().err
+    moderator.flush()  # the next write has them
+    with real_transaction() as connection:
+        assert connection.exec_driver_sql("select count(*) from scores").scalar() == 2
+    moderator.close()
+    store.close()
+
+
 def test_the_core_decides_as_the_file_run_stored(settings):
     report = score_paths(
         [SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity),
