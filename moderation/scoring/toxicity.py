@@ -353,6 +353,8 @@ def _load_local(settings: ToxicitySettings) -> Any:
 
 
 def _check_device(device: str) -> None:
+    if device == "cpu":
+        return  # nothing to check, and the int8 path need not import PyTorch (2 s)
     import torch
 
     try:
