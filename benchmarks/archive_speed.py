@@ -106,7 +106,7 @@ def write_archive(path: Path, count: int, seed: int = 7) -> None:
 def write_real_length(path: Path, count: int, seed: int = 11) -> None:
     """Comments of the lengths real news comments have (mean about 600 characters, a few
     percent past 512 tokens), made of real comments joined one after another."""
-    sources = [r for r in real_comments()[:250]]  # the news comments (Civil Comments)
+    sources = real_comments()[:250]  # the news comments (Civil Comments)
     rng = random.Random(seed)
     with path.open("w") as stream:
         for i in range(count):
@@ -237,7 +237,7 @@ def main() -> None:
             f"first run on this machine: int8 prepared and precisions measured in {time.perf_counter() - started:.1f} s"
         )
         print(f"default precision here: {scorer.choice}")
-        detoxify, _ = load_torch_detoxify(fp32)
+        detoxify = load_torch_detoxify(fp32)
         runs = iter(range(10**6))
 
         def fresh_db() -> Path:

@@ -77,6 +77,21 @@ def test_score_with_a_local_checkpoint(runner, db_path, tiny_model):
     assert "warning" not in result.stderr
 
 
+def test_the_summary_says_which_precision_was_chosen_and_why(
+    runner, db_path, tiny_model, monkeypatch
+):
+    # The tiny model's random weights lose more to int8 than a real model: bound lifted.
+    monkeypatch.setattr("moderation.scoring.precision.FAITHFUL_BOUND", 1.0)
+    monkeypatch.setattr("moderation.scoring.precision.MIN_SPEEDUP", 0.0)
+    checkpoint, config_dir = tiny_model
+    command = ["score", str(SEEDS), "--db", str(db_path), "--checkpoint", str(checkpoint),
+               "--config-dir", str(config_dir)]  # fmt: skip
+    result = runner.invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    assert "Precision: int8 (chosen automatically: " in result.stdout
+    assert "+int8 (toxicity)" in result.stdout
+
+
 def test_score_json_output_is_only_json(runner, db_path):
     result = runner.invoke(cli, ["score", str(SEEDS), "--db", str(db_path), "-q", "--json"])
     lines = result.stdout.splitlines()

@@ -5,6 +5,7 @@ import logging
 import pytest
 from tokenizers import Tokenizer
 
+from moderation.errors import ModelError
 from moderation.scoring.toxicity import expected_model_id, load_detoxify
 from moderation.scoring.windows import Windows
 from moderation.settings import ToxicitySettings
@@ -65,6 +66,15 @@ def test_a_calibration_made_for_another_machine_is_not_used(tiny_model, tmp_path
     assert len(list((tmp_path / "cache").glob("*.calibration.json"))) == 2
     kept.write_text("{not json")  # damaged: measured again, never an error
     assert load_detoxify(settings).model_id.endswith("+int8")
+
+
+def test_a_damaged_kept_tokenizer_is_one_clear_error(tiny_model, tmp_path, lifted):
+    settings = _settings(tiny_model, tmp_path)
+    load_detoxify(settings)
+    (kept,) = (tmp_path / "cache").glob("*.tokenizer.json")
+    kept.write_text(kept.read_text()[:500])  # cut short, as by a full disk
+    with pytest.raises(ModelError, match=r"\.tokenizer\.json: not a usable tokenizer .*delete it"):
+        load_detoxify(settings)
 
 
 def test_fp16_is_a_precision_like_the_others(tiny_model, tmp_path, lifted):

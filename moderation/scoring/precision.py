@@ -9,6 +9,7 @@ once, and later runs know their precision, and so their model id, before loading
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -124,7 +125,8 @@ def wanted(settings: ToxicitySettings) -> list[str]:
     return [] if settings.precision == "fp32" else [settings.precision]
 
 
-def cpu_model_and_flags() -> tuple[str, set[str]]:
+@functools.cache  # the CPU does not change while the process runs
+def cpu_model_and_flags() -> tuple[str, frozenset[str]]:
     """The CPU's model name and instruction-set flags (Linux; 'unknown' and none elsewhere)."""
     model, flags = "unknown", set()
     try:
@@ -136,18 +138,17 @@ def cpu_model_and_flags() -> tuple[str, set[str]]:
                 flags = set(value.split())
     except OSError:
         pass
-    return model, flags
+    return model, frozenset(flags)
 
 
-def cpu_flags() -> set[str]:
+def cpu_flags() -> frozenset[str]:
     """The CPU flags that decide which precision is fastest."""
     return cpu_model_and_flags()[1] & set(CPU_FLAGS)
 
 
 def machine_key(model_id: str, settings: ToxicitySettings) -> str:
     """Tells apart models, machines and settings that make precisions faster or slower."""
-    cpu, _ = cpu_model_and_flags()
-    parts = [model_id, cpu, " ".join(sorted(cpu_flags())), str(os.cpu_count()),
+    parts = [model_id, cpu_model_and_flags()[0], " ".join(sorted(cpu_flags())), str(os.cpu_count()),
              str(settings.threads), settings.device, _versions()]  # fmt: skip
     if settings.device.startswith("cuda"):
         import torch

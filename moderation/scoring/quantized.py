@@ -75,7 +75,12 @@ def int8_classifier(
         logger.warning("Preparing the int8 model, once: it is kept in %s", cache)
         _export_int8(model, tokenizer, path)
     if not tokenizer_path.is_file():
-        _write_whole(tokenizer_path, tokenizer.backend_tokenizer.to_str())
+        try:
+            _write_whole(tokenizer_path, tokenizer.backend_tokenizer.to_str())
+        except OSError as exc:
+            raise ModelError(
+                f"{cache}: cannot keep the int8 model's tokenizer there ({exc.strerror})"
+            ) from None
     return OnnxClassifier(path, threads)
 
 

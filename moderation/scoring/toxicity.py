@@ -161,17 +161,20 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
     base = base_model_id(settings)
     wanted = precision.wanted(settings)
     kept = _kept_calibration(base, settings) if wanted else None
-    known = kept is not None and all(p in kept.trials for p in wanted)
-    if known:
+    chosen = None  # known here only if every wanted precision was measured on this machine
+    if kept is not None and all(p in kept.trials for p in wanted):
         chosen = _chosen(kept, settings, warn=True)
         if chosen == "int8" and (scorer := _kept_int8(base, kept, settings)) is not None:
             return scorer
-    detoxify, base = load_torch_detoxify(settings)
+    detoxify = load_torch_detoxify(settings)
     reference = _scorer(TorchClassifier(detoxify.model, settings.device), detoxify, base, settings)
     if not wanted:
         return reference
-    calibration = _calibrate(reference, detoxify, kept, wanted, settings)
-    chosen = _chosen(calibration, settings, warn=not known)
+    if chosen is None:
+        calibration = _calibrate(reference, detoxify, kept, wanted, settings)
+        chosen = _chosen(calibration, settings, warn=True)
+    else:
+        calibration = kept
     scorer = (
         reference if chosen == "fp32" else _scorer(_classifier(chosen, detoxify, base, settings),
                                                    detoxify, _with_precision(base, chosen), settings)
@@ -181,8 +184,8 @@ def load_detoxify(settings: ToxicitySettings) -> DetoxifyScorer:
     return scorer
 
 
-def load_torch_detoxify(settings: ToxicitySettings) -> tuple[Any, str]:
-    """The Detoxify object in fp32 (PyTorch) on its device, and its model id."""
+def load_torch_detoxify(settings: ToxicitySettings) -> Any:
+    """The Detoxify object in fp32 (PyTorch) on its device."""
     import torch
     import transformers
 
@@ -203,7 +206,7 @@ def load_torch_detoxify(settings: ToxicitySettings) -> tuple[Any, str]:
                 f"Detoxify '{settings.model}' weights could not be downloaded ({exc})."
             ) from None
     detoxify.model.to(settings.device)
-    return detoxify, base_model_id(settings)
+    return detoxify
 
 
 def _scorer(
@@ -248,7 +251,7 @@ def _calibrate(
     wanted: list[str],
     settings: ToxicitySettings,
 ) -> precision.Calibration:
-    """Measure the precisions not yet measured here against fp32, and keep the results."""
+    """Measure the wanted precisions not yet measured here against fp32, and keep the results."""
     import warnings
 
     windows = reference._windows
@@ -256,8 +259,6 @@ def _calibrate(
         list(reference.labels), windows.window, windows.pad_id
     )
     missing = [p for p in wanted if p not in calibration.trials]
-    if not missing:
-        return calibration
     expected, calibration.fp32_seconds = precision.measure(reference.score)
     for name in missing:
         candidate = _scorer(_classifier(name, detoxify, reference.model_id, settings), detoxify,
@@ -296,7 +297,13 @@ def _kept_int8(
     model_path, tokenizer_path = kept_paths(settings.cache_dir, base)
     if not (model_path.is_file() and tokenizer_path.is_file()):
         return None
-    windows = Windows(Tokenizer.from_file(str(tokenizer_path)), kept.window, kept.pad_id)
+    try:
+        tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    except Exception as exc:  # the tokenizers library raises Exception itself
+        raise ModelError(
+            f"{tokenizer_path}: not a usable tokenizer ({exc}); delete it and it is prepared again"
+        ) from None
+    windows = Windows(tokenizer, kept.window, kept.pad_id)
     classifier = OnnxClassifier(model_path, settings.threads)
     scorer = DetoxifyScorer(classifier, windows, kept.labels, _with_precision(base, "int8"),
                             settings.batch_tokens)  # fmt: skip

@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from moderation.errors import ModelError
 from moderation.scoring import MAX_READ
 
 MAX_WINDOW = 512
@@ -104,4 +105,4 @@ def _find(haystack: list[int], needle: list[int]) -> int:
     for start in range(len(haystack) - len(needle) + 1):
         if haystack[start : start + len(needle)] == needle:
             return start
-    raise ValueError("the tokenizer's special tokens could not be told apart from a text's")
+    raise ModelError("the tokenizer's special tokens could not be told apart from a text's")
