@@ -134,10 +134,27 @@ def _build(data: dict[str, Any], source: Path | None) -> Settings:
     toxicity = replace(ToxicitySettings(), **tox)
     return Settings(
         db=str(data["db"]),
-        rules=Path(data["rules"]),
+        rules=_rules_path(str(data["rules"])),
         toxicity=toxicity,
         live=_live(live, where),
     )
+
+
+DEFAULT_RULES = "rules/default.yml"
+
+
+def packaged_rules() -> Path:
+    """The shipped default rule file, inside the installed package."""
+    return Path(str(resources.files("moderation").joinpath("rules", "default.yml")))
+
+
+def _rules_path(configured: str) -> Path:
+    """The rule file: the default one from the current folder (a checkout, or a copy made
+    by `moderation rules init`) if it is there, else the copy shipped in the package."""
+    path = Path(configured).expanduser()
+    if configured == DEFAULT_RULES and not path.exists():
+        return packaged_rules()
+    return path
 
 
 def _live(values: dict[str, Any], where: str) -> LiveSettings:

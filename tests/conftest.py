@@ -34,6 +34,8 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: Path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-cache"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+    for note in shared_cache.glob("moderation/*.unavailable.json"):
+        note.unlink()  # each test starts where no download has been tried
     for proxy in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
         monkeypatch.setenv(proxy, "http://127.0.0.1:9")
     monkeypatch.delenv("NO_PROXY", raising=False)
@@ -43,9 +45,15 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: Path)
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(checkpoint file, config folder) of a tiny random Detoxify-format model."""
-    return tiny_detoxify.build(tmp_path_factory.mktemp("tiny-detoxify"))
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> tuple[Path, Path]:
+    """(checkpoint file, config folder) of a tiny random Detoxify-format model, its
+    precision measured in the session's cache, as a machine that ran it once has it."""
+    from moderation.scoring.toxicity import load_detoxify
+
+    checkpoint, config_dir = tiny_detoxify.build(tmp_path_factory.mktemp("tiny-detoxify"))
+    load_detoxify(ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir,
+                                   cache_dir=shared_cache / "moderation"))  # fmt: skip
+    return checkpoint, config_dir
 
 
 @pytest.fixture

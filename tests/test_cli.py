@@ -1,5 +1,6 @@
 """The command line as a user meets it: help, the seed report, flags, and clear errors."""
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -47,6 +48,52 @@ def test_score_the_seeds_reports_articles_comments_and_flags(runner, db_path):
     assert "scores: sentiment -0.36, profanity 0.20" in out
     assert "warning: Detoxify 'unbiased' weights could not be downloaded" in result.stderr
     assert "Downloading" not in out  # stdout is for results; the download notice goes to stderr
+
+
+def test_offline_runs_try_the_download_once_and_a_cached_rerun_opens_no_model(
+    runner, db_path, tmp_path, monkeypatch
+):
+    command = ["score", str(SEEDS), "--db", str(db_path), "-q"]
+    first = runner.invoke(cli, command)
+    assert "weights could not be downloaded" in first.stderr
+    assert "run `moderation models fetch` once with internet access" in first.stderr
+
+    def no_model(*args):
+        raise AssertionError("a model was opened")
+
+    from moderation.scoring.profanity import ProfanityScorer
+
+    opens_fallback = ProfanityScorer.__init__
+    monkeypatch.setattr("moderation.scoring.toxicity.load_torch_detoxify", no_model)
+    monkeypatch.setattr(ProfanityScorer, "__init__", no_model)
+    again = runner.invoke(cli, command)
+    assert again.exit_code == 0, again.output
+    assert "(0 new), 0 text(s) scored now" in again.stdout
+    assert again.stderr == ""  # nothing opened, nothing to warn about
+    monkeypatch.setattr(ProfanityScorer, "__init__", opens_fallback)  # Detoxify still not
+    archive = tmp_path / "new.jsonl"
+    archive.write_text('{"id": 1, "text": "A new comment, never scored."}\n')
+    new = runner.invoke(cli, ["score", str(archive), "--db", str(db_path), "-q"])
+    assert new.exit_code == 0, new.output
+    assert "not tried again for a day. Scoring toxicity with alt-profanity-check" in new.stderr
+    assert "profanity" in new.stdout or "1 comment(s) (1 new)" in new.stdout
+
+
+def test_models_fetch_tries_at_once_and_says_what_is_ready(runner, db_path, tiny_model):
+    offline = runner.invoke(cli, ["models", "fetch"])
+    assert offline.exit_code == 1
+    (error,) = [line for line in offline.stderr.splitlines() if line.startswith("Error: ")]
+    assert error.startswith("Error: Detoxify 'unbiased' weights could not be downloaded")
+    assert "Traceback" not in offline.output
+    checkpoint, config_dir = tiny_model
+    ready = runner.invoke(
+        cli,
+        ["models", "fetch", "--checkpoint", str(checkpoint), "--config-dir", str(config_dir),
+         "--precision", "fp32"],
+    )  # fmt: skip
+    assert ready.exit_code == 0, ready.output
+    assert ready.stdout.startswith("Ready: detoxify-local:tiny.ckpt#")
+    assert "Precision: fp32" in ready.stdout
 
 
 def test_score_again_adds_nothing(runner, db_path):
@@ -176,13 +223,34 @@ def test_invalid_rule_file_is_one_line_with_the_line_and_no_store_is_made(
     assert not db_path.exists()
 
 
-def test_default_rule_file_missing_from_another_folder(runner, tmp_path, monkeypatch):
+def test_the_shipped_rules_work_from_any_folder_and_init_copies_them(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(cli, ["score", str(SEEDS)])
+    result = runner.invoke(cli, ["score", str(SEEDS), "-q"])
+    assert result.exit_code == 0, result.output
+    shipped = DEFAULT_RULES.read_bytes()
+    assert f"Rules: default.yml#{hashlib.sha256(shipped).hexdigest()[:12]}" in result.stdout
+    init = runner.invoke(cli, ["rules", "init"])
+    assert init.exit_code == 0, init.output
+    assert (tmp_path / "rules" / "default.yml").read_bytes() == shipped
+    copy = shipped + b"# edited here\n"
+    (tmp_path / "rules" / "default.yml").write_bytes(copy)  # runs from here use the copy
+    edited = runner.invoke(cli, ["score", str(SEEDS), "-q"])
+    assert f"Rules: default.yml#{hashlib.sha256(copy).hexdigest()[:12]}" in edited.stdout
+    again = runner.invoke(cli, ["rules", "init"])
+    assert again.exit_code == 1
+    assert again.output == (
+        "Error: rules/default.yml: already exists; it is left as it is (remove it to start over)\n"
+    )
+    assert (tmp_path / "rules" / "default.yml").read_bytes() == copy
+
+
+def test_a_missing_rule_file_is_one_line(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["score", str(SEEDS), "--rules", "mine.yml"])
     assert result.exit_code == 1
     assert (
         result.output
-        == "Error: rules/default.yml: no such rule file (pass --rules FILE, or set rules in moderation.toml)\n"
+        == "Error: mine.yml: no such rule file (pass --rules FILE, or set rules in moderation.toml)\n"
     )
 
 

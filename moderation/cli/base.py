@@ -66,14 +66,9 @@ def config_option(command: Callable) -> Callable:
     )(command)
 
 
-def scoring_options(command: Callable) -> Callable:
-    """Rule-file and model options for commands that score."""
+def model_options(command: Callable) -> Callable:
+    """Which toxicity model, where it runs and in what precision; and --config."""
     options = [
-        click.option(
-            "--rules",
-            type=click.Path(path_type=Path),
-            help="Rule file [default: rules/default.yml].",
-        ),
         click.option(
             "--model",
             "toxicity_model",
@@ -97,17 +92,30 @@ def scoring_options(command: Callable) -> Callable:
             help="Folder with the checkpoint's Hugging Face config and tokenizer files.",
         ),
         click.option(
-            "--fallback/--no-fallback",
-            "toxicity_fallback",
-            default=None,
-            help="Score with alt-profanity-check when Detoxify weights cannot be had [default: on].",
-        ),
-        click.option(
             "--precision",
             "toxicity_precision",
             type=click.Choice(["auto", "fp32", "int8", "bf16", "fp16"]),
             help="Model precision. auto: the fastest one faithful to fp32 on this machine, measured once and kept. int8 (ONNX Runtime, CPU), bf16 (native bf16 hardware) and fp16 (GPUs) are used only if faithful to fp32 and faster here [default: auto].",
         ),
         config_option,
+    ]
+    return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
+
+
+def scoring_options(command: Callable) -> Callable:
+    """Rule-file and model options for commands that score."""
+    options = [
+        click.option(
+            "--rules",
+            type=click.Path(path_type=Path),
+            help="Rule file [default: rules/default.yml].",
+        ),
+        click.option(
+            "--fallback/--no-fallback",
+            "toxicity_fallback",
+            default=None,
+            help="Score with alt-profanity-check when Detoxify weights cannot be had [default: on].",
+        ),
+        model_options,
     ]
     return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)

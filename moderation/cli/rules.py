@@ -24,6 +24,21 @@ def rules() -> None:
 
 
 @rules.command()
+@click.argument("folder", default="rules", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Copy the shipped rules into FOLDER (default: ./rules) to edit them.
+
+    Runs from that folder's parent then use the copy. Example:
+
+        moderation rules init && moderation rules check rules/default.yml
+    """
+    from moderation.rules.loader import copy_default_rules
+
+    written = copy_default_rules(folder)
+    click.echo(f"Wrote {written}: edit it, then `moderation rules check {written}`.")
+
+
+@rules.command()
 @_FILES
 @click.option(
     "--model",

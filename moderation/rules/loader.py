@@ -96,6 +96,23 @@ class Problem:
         return f"{where}: {self.severity + ': ' if self.severity != 'error' else ''}{self.message}"
 
 
+def copy_default_rules(folder: Path) -> Path:
+    """Copy the shipped default rule file into `folder` for editing; returns the new file.
+    An existing file is never overwritten."""
+    from moderation.settings import packaged_rules
+
+    target = folder / "default.yml"
+    if target.exists():
+        raise RuleFileError(target, "already exists; it is left as it is (remove it to start over)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as out:
+            out.write(packaged_rules().read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RuleFileError(target, f"cannot be written: {exc.strerror}") from None
+    return target
+
+
 def load_rules(path: Path) -> RuleSet:
     """Read, check and compile the rule file at `path`; the first error stops it."""
     return parse_rules(_read(path), path)

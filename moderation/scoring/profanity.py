@@ -11,6 +11,11 @@ from moderation.scoring import MAX_READ
 LABEL = "profanity"
 
 
+def profanity_model_id() -> str:
+    """The id of alt-profanity-check's scores, known without loading it."""
+    return f"alt-profanity-check@{version('alt-profanity-check')}"
+
+
 class ProfanityScorer:
     """One label, `profanity`: the probability that a text is offensive."""
 
@@ -24,7 +29,7 @@ class ProfanityScorer:
         self._linear = _linear_form(package.model)
         # Texts are read up to MAX_READ characters. The id stays: only longer texts score
         # differently, and those are held for a human whatever their scores.
-        self.model_id = f"alt-profanity-check@{version('alt-profanity-check')}"
+        self.model_id = profanity_model_id()
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """The profanity probability of each text, in order."""

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from moderation.errors import ModelError
-from moderation.scoring import TextScorer, precision
-from moderation.scoring.profanity import ProfanityScorer
+from moderation.scoring import TextScorer, precision, weights
+from moderation.scoring.profanity import ProfanityScorer, profanity_model_id
 from moderation.scoring.quantized import OnnxClassifier, int8_classifier, kept_paths
 from moderation.scoring.windows import MAX_WINDOW, Windows
 from moderation.settings import ToxicitySettings
@@ -110,7 +110,11 @@ class DetoxifyScorer:
 
 
 def open_toxicity_scorer(settings: ToxicitySettings) -> TextScorer:
-    """Detoxify as configured; alt-profanity-check, with a warning, if its weights cannot be had."""
+    """Detoxify as configured; alt-profanity-check, with a warning, if its weights cannot be
+    had. A failed download is remembered for a day, so offline runs do not try every time."""
+    base = base_model_id(settings)
+    if settings.fallback and (reason := weights.unavailable(settings.cache_dir, base)):
+        return _fallback(settings, f"{reason}.")
     try:
         return load_detoxify(settings)
     except _WeightsUnavailable as exc:
@@ -118,16 +122,33 @@ def open_toxicity_scorer(settings: ToxicitySettings) -> TextScorer:
             raise ModelError(
                 f"{exc} Set toxicity.fallback = true to score with alt-profanity-check."
             ) from None
-        scorer = ProfanityScorer()
-        logger.warning(
-            "%s Scoring toxicity with %s instead: one 'profanity' label, so rules on Detoxify "
-            "labels cannot match. To use Detoxify, run once with internet access (it downloads "
-            "about %s), or pass --checkpoint FILE --config-dir DIR.",
-            exc,
-            scorer.model_id,
-            DOWNLOAD_SIZES[settings.model],
-        )
-        return scorer
+        weights.remember_unavailable(settings.cache_dir, base, str(exc))
+        return _fallback(settings, str(exc))
+
+
+def fetch_weights(settings: ToxicitySettings) -> DetoxifyScorer:
+    """Download the configured model now (even if a download failed lately), prepare its
+    fastest faithful precision here, and return it."""
+    try:
+        scorer = load_detoxify(settings)
+    except _WeightsUnavailable as exc:
+        weights.remember_unavailable(settings.cache_dir, base_model_id(settings), str(exc))
+        raise ModelError(str(exc)) from None
+    weights.forget_unavailable(settings.cache_dir, base_model_id(settings))
+    return scorer
+
+
+def _fallback(settings: ToxicitySettings, why: str) -> ProfanityScorer:
+    scorer = ProfanityScorer()
+    logger.warning(
+        "%s Scoring toxicity with %s instead: one 'profanity' label, so rules on Detoxify "
+        "labels cannot match. To use Detoxify, run `moderation models fetch` once with "
+        "internet access (it downloads about %s), or pass --checkpoint FILE --config-dir DIR.",
+        why,
+        scorer.model_id,
+        DOWNLOAD_SIZES.get(settings.model, "a few hundred MB"),
+    )
+    return scorer
 
 
 def base_model_id(settings: ToxicitySettings) -> str:
@@ -141,6 +162,8 @@ def expected_model_id(settings: ToxicitySettings) -> str:
     """The id Detoxify's scores will carry, known without loading it (for the score cache):
     the precision comes from the kept calibration, or is the one asked for."""
     base = base_model_id(settings)
+    if settings.fallback and weights.unavailable(settings.cache_dir, base):
+        return profanity_model_id()  # what open_toxicity_scorer will give
     if settings.precision == "fp32":
         return base
     kept = _kept_calibration(base, settings)
