@@ -168,6 +168,21 @@ def score_paths(
     return report
 
 
+def read_comments(
+    paths: Iterable[Path | str], options: SourceOptions, strict: bool = False
+) -> Iterator[Found]:
+    """Every comment under `paths`, read as `score_paths` reads them; a bad record is
+    reported as a warning and skipped, or with `strict` raised as an InputError."""
+    for path in iter_input_files(paths):
+        for record in read(path, options):
+            if isinstance(record, Bad):
+                if strict:
+                    raise InputError(record.path, record.message, record.line)
+                logger.warning("skipped %s", record)
+                continue
+            yield record
+
+
 def _estimate_total(inputs: list[tuple[Path, str]], pages: dict[Path, Page]) -> int | None:
     counts = [
         len(pages[path].comments) if kind == "page" else estimate(path, kind)

@@ -188,6 +188,55 @@ def test_extract_prints_comments_as_json_lines(runner):
     assert records[2]["parent_inferred"] is True and records[2]["reply_basis"] == "name"
 
 
+EXPORTS = ROOT / "tests" / "data" / "exports"
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "authors"),
+    [
+        ("disqus_export.xml", [], 4),
+        ("wordpress_export.xml", [], 4),
+        ("commento_export.json", [], 3),
+        ("hn_items.jsonl", ["--preset", "hackernews"], 5),
+        ("comments.csv", ["--map", "text=body,author=user,parent=reply_to"], 5),
+    ],
+)
+def test_extract_reads_every_format_score_reads(runner, name, options, authors):
+    result = runner.invoke(cli, ["extract", str(EXPORTS / name), *options])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == authors
+    assert all(r["author"] and r["source"] for r in records)
+    assert all(r["text"] or r["status"] != "visible" for r in records)
+
+
+def test_extract_reports_bad_records_and_strict_stops_at_the_first(runner):
+    reddit = str(EXPORTS / "reddit_comments.jsonl")
+    lenient = runner.invoke(cli, ["extract", reddit, "--preset", "reddit"])
+    assert lenient.exit_code == 0
+    assert "warning: skipped " + reddit + ":7: not valid JSON" in lenient.stderr
+    assert len(lenient.stdout.splitlines()) == 7
+    strict = runner.invoke(cli, ["extract", reddit, "--preset", "reddit", "--strict"])
+    assert strict.exit_code == 1
+    assert (
+        strict.stderr
+        == f"Error: {reddit}:7: not valid JSON: Invalid control character at (column 69)\n"
+    )
+    csv_rows = runner.invoke(
+        cli,
+        [
+            "extract",
+            str(EXPORTS / "comments.csv"),
+            "--map",
+            "text=body,author=user,parent=reply_to",
+        ],
+    )
+    replies = [
+        json.loads(line) for line in csv_rows.stdout.splitlines() if '"parent_id": "c' in line
+    ]
+    assert [r["author"] for r in replies] == ["Sarah K"]
+
+
 def _store_bytes(db_path):
     return {p.name: p.read_bytes() for p in db_path.parent.glob(db_path.name + "*")}
 

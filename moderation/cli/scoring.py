@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -10,25 +12,60 @@ from typing import Any
 import click
 
 from moderation.cli.base import cli, scoring_options, store_option
+from moderation.sources import FORMATS
+
+
+def source_options(command: Callable) -> Callable:
+    """How inputs are read, shared by `extract` and `score`."""
+    options = [
+        click.option(
+            "--format",
+            "input_format",
+            type=click.Choice(list(FORMATS)),
+            help="Input format [default: detected per file].",
+        ),
+        click.option(
+            "--map",
+            "mapping",
+            metavar="OURS=THEIRS,...",
+            help="Field mapping for JSON Lines and CSV, e.g. text=body,author=user,parent=parent_id.",
+        ),
+        click.option(
+            "--preset",
+            type=click.Choice(["reddit", "hackernews"]),
+            help="Field mapping of a known export.",
+        ),
+        click.option(
+            "--strict", is_flag=True, help="Stop at the first bad record instead of skipping it."
+        ),
+    ]
+    return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def extract(paths: tuple[Path, ...]) -> None:
-    """Print the reader comments found in saved pages, one JSON object per line.
+@source_options
+def extract(
+    paths: tuple[Path, ...], input_format: str | None, mapping: str | None, preset: str | None,
+    strict: bool,
+) -> None:  # fmt: skip
+    """Print the reader comments of any input `score` reads, one JSON object per line.
 
-    Directories are read file by file. Example:
+    Saved pages and archive exports alike; folders are read file by file; bad records are
+    reported on stderr and skipped (--strict stops). Examples:
 
         moderation extract seeds/ > comments.jsonl
-    """
-    from moderation.extract import extract_file, iter_input_files
 
-    for path in iter_input_files(paths):
-        page = extract_file(path)
-        for comment in page.comments:
-            record = {"source": page.article.source, "article_title": page.article.title}
-            record |= asdict(comment) | {"parent_inferred": comment.parent_inferred}
-            click.echo(json.dumps(record, ensure_ascii=False))
+        moderation extract export.csv --map text=body,author=user
+    """
+    from moderation.pipeline import read_comments
+    from moderation.sources import SourceOptions
+
+    options = SourceOptions(input_format, _mapping(mapping), preset)
+    for found in read_comments(paths, options, strict):
+        record = {"source": found.article.source, "article_title": found.article.title}
+        record |= asdict(found.comment) | {"parent_inferred": found.comment.parent_inferred}
+        click.echo(json.dumps(record, ensure_ascii=False))
 
 
 @cli.command()
@@ -45,22 +82,7 @@ def extract(paths: tuple[Path, ...]) -> None:
     type=click.Choice(["jsonl", "csv"]),
     help="Format of --out [default: from its suffix].",
 )
-@click.option(
-    "--format",
-    "input_format",
-    type=click.Choice(["jsonl", "csv", "disqus", "wxr", "commento", "html", "page"]),
-    help="Input format [default: detected per file].",
-)
-@click.option(
-    "--map",
-    "mapping",
-    metavar="OURS=THEIRS,...",
-    help="Field mapping for JSON Lines and CSV, e.g. text=body,author=user,parent=parent_id.",
-)
-@click.option(
-    "--preset", type=click.Choice(["reddit", "hackernews"]), help="Field mapping of a known export."
-)
-@click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
+@source_options
 @click.option(
     "--json",
     "as_json",
