@@ -88,6 +88,11 @@ class Article:
     published: str | None = None  # ISO 8601, where the source gives it
 
 
+# How the comment system marked a comment: published, awaiting approval there (WordPress's
+# "0"), removed by its author or a moderator, trashed (WordPress: deleted, restorable), spam.
+STATUSES = ("visible", "pending", "deleted", "trash", "spam")
+
+
 @dataclass
 class Comment:
     """One reader comment: the commenter's own words, with any quoted text kept apart."""
@@ -103,7 +108,7 @@ class Comment:
     reply_basis: ReplyBasis | None = None
     posted: str | None = None  # the time as the source gives it ("3 years ago", ISO 8601)
     depth: int = 0  # 0 for a top-level comment, 1 for a reply to it, and so on
-    status: str = "visible"  # visible, deleted or spam, as the source marks it
+    status: str = "visible"  # one of STATUSES, as the source marks it
     unreadable: str | None = None  # why its text could not be read fully: a human must see it
     author_raw: str | None = None  # the name as the source gave it, where `author` was cleaned
 

@@ -42,7 +42,7 @@ def test_score_an_archive_into_jsonl(runner, archive, db_path, tmp_path):
     assert result.exit_code == 0, result.output
     written = rows(out)
     assert len(written) == len({r["id"] for r in written}) == 7 + 4 + 4 + 3
-    assert {r["status"] for r in written} == {"visible", "deleted", "spam"}
+    assert {r["status"] for r in written} == {"visible", "deleted", "spam", "trash"}
     insult = next(r for r in written if r["author"] == "throwaway_pk" and "idiot" in r["text"])
     assert (
         insult["action"] == "flag"
@@ -210,7 +210,7 @@ def test_parquet_output_resumes_by_part_files(settings, archive, tmp_path):
     score_paths([archive], settings, lambda: open_toxicity_scorer(settings.toxicity), None, options)
     table = pq.read_table(out).to_pylist()
     assert len(table) == len({r["id"] for r in table}) == 18
-    assert {r["status"] for r in table} == {"visible", "deleted", "spam"}
+    assert {r["status"] for r in table} == {"visible", "deleted", "spam", "trash"}
     assert any(r["action"] == "flag" and "personal-attack" in r["rule_ids"] for r in table)
 
 

@@ -106,7 +106,7 @@ def test_disqus_export_threads_replies_spam_and_deleted():
     )
 
 
-def test_wordpress_export_skips_pingbacks_and_keeps_spam_and_trash():
+def test_wordpress_export_skips_pingbacks_and_keeps_spam_and_trash(tmp_path):
     found, bad = comments(EXPORTS / "wordpress_export.xml")
     assert detect(EXPORTS / "wordpress_export.xml") == "wxr" and bad == []
     items = by_author(found)
@@ -119,7 +119,17 @@ def test_wordpress_export_skips_pingbacks_and_keeps_spam_and_trash():
         items["Sarah K"].parent_id == items["Mark Jones"].id
         and items["Sarah K"].quote == "getting to work late"
     )
-    assert items["cheap-pills"].status == "spam" and items["Pete Nowak"].status == "deleted"
+    assert items["cheap-pills"].status == "spam" and items["Pete Nowak"].status == "trash"
+
+    pending = tmp_path / "pending.xml"
+    pending.write_text(
+        (EXPORTS / "wordpress_export.xml")
+        .read_text()
+        .replace("<![CDATA[1]]></wp:comment_approved>", "<![CDATA[0]]></wp:comment_approved>")
+    )
+    awaiting, _ = comments(pending)
+    # Awaiting approval on the site: not published, and the queue says so.
+    assert by_author(awaiting)["Mark Jones"].status == "pending"
     assert found[0].article.title == "Council approves new ferry timetable after months of delays"
 
 

@@ -317,3 +317,16 @@ def test_secure_cookies_are_switched_on_for_https(scored_store, monkeypatch):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/login", data={"name": "mo", "password": PASSWORD, "csrf_token": token})
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_a_comment_awaiting_approval_on_the_site_says_so_in_the_queue(
+    client, scored_store, tmp_path
+):
+    pending = tmp_path / "pending.xml"
+    wxr = (DATA / "exports" / "wordpress_export.xml").read_text()
+    pending.write_text(wxr.replace("<![CDATA[trash]]>", "<![CDATA[0]]>"))  # Pete Nowak's
+    score_paths([pending], scored_store, lambda: open_toxicity_scorer(scored_store.toxicity))
+    login(client, "mo")
+    html = client.get("/", query_string={"author": "Pete Nowak"}).data.decode()
+    assert "</mark>, the lot of them." in html
+    assert '<span class="source-status status-pending"' in html and "pending on the site" in html

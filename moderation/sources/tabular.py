@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from moderation.errors import InputError
-from moderation.records import Article, Comment, ReplyBasis, stable_id
+from moderation.records import STATUSES, Article, Comment, ReplyBasis, stable_id
 from moderation.sources.base import Bad, Found, SourceOptions, decode, guarded, lines, open_binary
 from moderation.sources.html_text import read_html
 
@@ -166,7 +166,7 @@ def _strip_kind(value) -> str | None:
 
 def _status(value: dict, record: dict, preset: str | None) -> str:
     status = str(value.get("status") or "").lower()
-    if status in ("deleted", "spam", "visible"):
+    if status in STATUSES:
         return status
     if record.get("deleted") is True:
         return "deleted"

@@ -95,7 +95,8 @@ def _wxr_comment(
     text, quote, unreadable = read_html(_child_text(element, "comment_content"))
     parent = _child_text(element, "comment_parent")
     approved = _child_text(element, "comment_approved")
-    status = {"spam": "spam", "trash": "deleted"}.get(approved, "visible")
+    # WordPress: 1 published, 0 awaiting approval, spam, trash (deleted, restorable).
+    status = {"0": "pending", "spam": "spam", "trash": "trash"}.get(approved, "visible")
     comment = Comment(
         id=stable_id("c", "wordpress", post_id, key), article_id=article.id,
         author=_child_text(element, "comment_author") or "Anonymous", position=int(key) if key.isdigit() else number,

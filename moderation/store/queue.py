@@ -126,6 +126,7 @@ def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = N
             comments.c.id,
             comments.c.author,
             comments.c.author_raw,
+            comments.c.status,
             comments.c.text,
             comments.c.quote,
             comments.c.quote_author,
