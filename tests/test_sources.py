@@ -2,6 +2,7 @@
 
 import bz2
 import gzip
+import json
 import lzma
 import shutil
 
@@ -142,6 +143,28 @@ def test_commento_export():
     )
     assert items["promo"].status == "spam"
     assert found[0].article.source == "blog.example/2015/blackberry"
+
+
+def test_commento_export_keeps_each_page_apart(tmp_path):
+    # As `commento export` writes it: the page's path is under "url".
+    export = {
+        "version": 1,
+        "comments": [
+            {"commentHex": "b1", "domain": "news.example", "url": "/a/ferries", "commenterHex": "u1",
+             "html": "<p>Good news for commuters.</p>", "parentHex": "root", "state": "approved",
+             "creationDate": "2020-01-01T10:00:00Z", "deleted": False},
+            {"commentHex": "b2", "domain": "news.example", "url": "/b/budget", "commenterHex": "u1",
+             "html": "<p>The budget is a mess.</p>", "parentHex": "root", "state": "approved",
+             "creationDate": "2020-01-02T10:00:00Z", "deleted": False},
+        ],
+        "commenters": [{"commenterHex": "u1", "name": "Ines"}],
+    }  # fmt: skip
+    path = tmp_path / "commento.json"
+    path.write_text(json.dumps(export))
+    found, bad = comments(path)
+    assert bad == []
+    assert [f.article.source for f in found] == ["news.example/a/ferries", "news.example/b/budget"]
+    assert found[0].comment.article_id != found[1].comment.article_id
 
 
 COMPRESSIONS = [

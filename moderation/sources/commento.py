@@ -47,7 +47,11 @@ def read(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
 
 def _found(path: Path, record: dict, number: int, names: dict) -> Found:
     """One Commento comment as a comment and its page as the article."""
-    page = f"{record.get('domain', '')}{record.get('path', '')}" or path.name
+    # Commento writes a page's path under "url" (its Go struct names the field Path);
+    # older tools wrote "path". A full address is kept as it is.
+    where = str(record.get("url") or record.get("path") or "")
+    domain = str(record.get("domain") or "")
+    page = (where if where.startswith(("http://", "https://")) else f"{domain}{where}") or path.name
     article = Article(stable_id("a", "commento", page), page, page)
     text, quote, unreadable = read_html(record.get("html") or record.get("markdown") or "")
     parent = record.get("parentHex")
