@@ -1,5 +1,6 @@
 """Article pages saved as HTML, with WordPress, Disqus or XenForo comment sections."""
 
+import pytest
 from conftest import DATA
 
 from moderation.records import ReplyBasis
@@ -74,3 +75,25 @@ def test_html_pages_go_through_score(runner, db_path):
     assert "Read 3 file(s): 8 comment(s) (8 new)" in result.stdout
     assert "wordpress_page.html: 3 comment(s), html" in result.stdout
     assert "FLAG   Omar Siddiqui" in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zst"])
+def test_compressed_pages_read_as_their_uncompressed_selves(tmp_path, suffix):
+    import bz2
+    import gzip
+    import lzma
+
+    import zstandard
+
+    compress = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress,
+                ".zst": zstandard.ZstdCompressor().compress}[suffix]  # fmt: skip
+    for page in (PAGES / "disqus_page.html", DATA / "layouts" / "disqus.txt"):
+        packed = tmp_path / (page.name + suffix)
+        packed.write_bytes(compress(page.read_bytes()))
+
+        def seen(path):
+            return [(f.comment.author, f.comment.text, f.comment.quote, f.comment.posted)
+                    for f in read(path, SourceOptions())]  # fmt: skip
+
+        assert len(seen(page)) >= 3
+        assert seen(packed) == seen(page)

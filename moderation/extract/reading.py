@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import logging
 import lzma
 import zlib
@@ -11,13 +9,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from moderation.errors import InputError
+from moderation.sources.base import open_binary
 
 logger = logging.getLogger(__name__)
 
 # A page's text is kilobytes; anything this large is an archive and needs an archive reader.
 MAX_PAGE_BYTES = 20 * 1024 * 1024
-
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 def iter_input_files(paths: Iterable[Path | str]) -> Iterator[Path]:
@@ -45,24 +42,21 @@ def iter_input_files(paths: Iterable[Path | str]) -> Iterator[Path]:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed if its name ends in .gz, .bz2 or .xz."""
-    opener = _OPENERS.get(path.suffix.lower())
+    """The file's bytes, decompressed by the opener every source uses (.gz, .bz2, .xz, .zst)."""
     try:
-        if opener is None:
-            if path.stat().st_size > MAX_PAGE_BYTES:
-                raise InputError(
-                    path, f"file is larger than {_mib(MAX_PAGE_BYTES)}, too large for a page"
-                )
-            return path.read_bytes()
-        with opener(path, "rb") as stream:
+        with open_binary(path) as stream:
             data = stream.read(MAX_PAGE_BYTES + 1)
     except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise InputError(path, exc.strerror or "cannot be read") from None
         raise InputError(path, f"{path.suffix} stream is truncated or corrupt ({exc})") from None
     if len(data) > MAX_PAGE_BYTES:
+        compressed = path.suffix.lower() in (".gz", ".bz2", ".xz", ".zst")
         raise InputError(
-            path, f"decompresses to more than {_mib(MAX_PAGE_BYTES)}, too large for a page"
+            path,
+            f"decompresses to more than {_mib(MAX_PAGE_BYTES)}, too large for a page"
+            if compressed
+            else f"file is larger than {_mib(MAX_PAGE_BYTES)}, too large for a page",
         )
     return data
 

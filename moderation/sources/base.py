@@ -73,6 +73,7 @@ class _ZstdReader(io.RawIOBase):
         import zstandard
 
         self._raw = raw
+        self._error = zstandard.ZstdError
         self._new = zstandard.ZstdDecompressor().decompressobj
         self._frame = self._new()
         self._in_frame = False  # some of the current frame has been read
@@ -90,7 +91,10 @@ class _ZstdReader(io.RawIOBase):
                 return 0
             while chunk:
                 self._in_frame = True
-                self._out += self._frame.decompress(chunk)
+                try:
+                    self._out += self._frame.decompress(chunk)
+                except self._error as exc:  # as gzip and lzma do: an OSError
+                    raise OSError(f"not valid zstd data ({exc})") from None
                 chunk = b""
                 if self._frame.eof:  # a frame ended: what follows starts the next one
                     chunk = self._frame.unused_data
