@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import IntEnum
 from pathlib import Path
 from typing import Protocol
 
@@ -62,6 +63,16 @@ class RunOptions:
     keep_results: bool = False  # keep every comment's result in the report (small inputs)
 
 
+class Outcome(IntEnum):
+    """What a run's exit status tells a script (errors that stop a run exit 1, usage 2)."""
+
+    READ_ALL = 0  # every record of every input was read
+    RECORDS_SKIPPED = 3  # some records could not be read and were skipped
+    INPUT_EMPTY = 4  # an input gave no comments: nothing read at all, or a file named on the
+    # command line (or an export found in a folder) gave none; a saved page found in a folder
+    # may have no comment section (an article nobody commented on)
+
+
 @dataclass
 class FileSummary:
     """What one input gave."""
@@ -71,6 +82,20 @@ class FileSummary:
     comments: int = 0
     bad: int = 0
     layout: str | None = None
+    named: bool = False  # given on the command line, not found in a folder
+    resumed: int = 0  # records an interrupted run had already written
+
+    @property
+    def empty(self) -> bool:
+        """It gave nothing where something was expected."""
+        return not (self.comments or self.resumed) and (self.named or self.format != "page")
+
+
+def outcome(files: list[FileSummary]) -> Outcome:
+    """The exit status of a run (or an extraction) that read these inputs."""
+    if any(f.empty for f in files) or not any(f.comments or f.resumed for f in files):
+        return Outcome.INPUT_EMPTY
+    return Outcome.RECORDS_SKIPPED if any(f.bad for f in files) else Outcome.READ_ALL
 
 
 @dataclass
@@ -101,6 +126,11 @@ class RunReport:
     produced: set[str] = field(default_factory=set)  # score names the models gave
 
     @property
+    def outcome(self) -> Outcome:
+        """What the run's exit status says."""
+        return outcome(self.files)
+
+    @property
     def flagged(self) -> list[Moderated]:
         """Flagged comments kept for the report, highest precedence first."""
         return sorted(self.top_flagged, key=lambda r: -r.decision.matches[0].priority)
@@ -117,6 +147,7 @@ def score_paths(
     options = options or RunOptions()
     started = datetime.now(UTC)
     rules = load_rules(settings.rules)
+    paths = list(paths)
     inputs = [(path, detect(path, options.sources.format)) for path in iter_input_files(paths)]
     pages = {path: extract_file(path) for path, kind in inputs if kind == "page"}
     report = RunReport(ruleset=rules.name)
@@ -132,11 +163,12 @@ def score_paths(
     try:
         moderator = Moderator.from_settings(settings, store, open_toxicity, rules)
         for path, kind in inputs:
-            summary = FileSummary(
-                str(path), kind, layout=pages[path].layout if kind == "page" else None
-            )
-            report.files.append(summary)
             skip = output.done(str(path)) if output else 0
+            summary = FileSummary(
+                str(path), kind, layout=pages[path].layout if kind == "page" else None,
+                named=_named(path, paths), resumed=skip,
+            )  # fmt: skip
+            report.files.append(summary)
             report.resumed += skip
             records = _page_records(pages[path]) if kind == "page" else read(path, options.sources)
             counted = skip
@@ -169,18 +201,32 @@ def score_paths(
 
 
 def read_comments(
-    paths: Iterable[Path | str], options: SourceOptions, strict: bool = False
+    paths: Iterable[Path | str],
+    options: SourceOptions,
+    strict: bool = False,
+    files: list[FileSummary] | None = None,
 ) -> Iterator[Found]:
     """Every comment under `paths`, read as `score_paths` reads them; a bad record is
-    reported as a warning and skipped, or with `strict` raised as an InputError."""
+    reported as a warning and skipped, or with `strict` raised as an InputError. What each
+    input gave is appended to `files`, for `outcome`."""
+    paths = list(paths)
     for path in iter_input_files(paths):
+        summary = FileSummary(str(path), detect(path, options.format), named=_named(path, paths))
+        if files is not None:
+            files.append(summary)
         for record in read(path, options):
             if isinstance(record, Bad):
                 if strict:
                     raise InputError(record.path, record.message, record.line)
                 logger.warning("skipped %s", record)
+                summary.bad += 1
                 continue
+            summary.comments += 1
             yield record
+
+
+def _named(path: Path, given: list[Path | str]) -> bool:
+    return any(Path(g) == path for g in given)
 
 
 def _estimate_total(inputs: list[tuple[Path, str]], pages: dict[Path, Page]) -> int | None:

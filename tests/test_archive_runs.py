@@ -39,7 +39,7 @@ def test_score_an_archive_into_jsonl(runner, archive, db_path, tmp_path):
     result = runner.invoke(
         cli, ["score", str(archive), "--db", str(db_path), "--out", str(out), "-q"]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # 3 bad records skipped
     written = rows(out)
     assert len(written) == len({r["id"] for r in written}) == 7 + 4 + 4 + 3
     assert {r["status"] for r in written} == {"visible", "deleted", "spam", "trash"}
@@ -77,7 +77,7 @@ def test_csv_output_and_mapping(runner, db_path, tmp_path):
             "-q",
         ],
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # 3 bad rows skipped
     table = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["author"] for r in table] == [
         "Ruth A",

@@ -55,7 +55,8 @@ def test_reddit_dump_with_nested_replies_deleted_and_broken_lines():
     assert bad == [
         f"{EXPORTS / 'reddit_comments.jsonl'}:7: not valid JSON: Invalid control character at (column 69)",
         f"{EXPORTS / 'reddit_comments.jsonl'}:9: not a JSON object",
-        f"{EXPORTS / 'reddit_comments.jsonl'}:10: no text in field 'body'",
+        f"{EXPORTS / 'reddit_comments.jsonl'}:10: no field 'body' for the comment text "
+        "(its fields: id, author, parent_id, link_id; --map text=FIELD reads another)",
     ]
 
 

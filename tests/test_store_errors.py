@@ -42,7 +42,7 @@ def test_a_file_that_is_not_a_store_is_one_line_and_left_alone(runner, tmp_path)
 
 def test_a_store_that_cannot_be_written_is_one_line_and_unchanged(runner, db_path):
     assert (
-        runner.invoke(cli, ["score", str(SEEDS / "000_72455f4dee662bd6.txt"), "-q"]).exit_code == 0
+        runner.invoke(cli, ["score", str(SEEDS / "004_ab45d655f29e8aa9.txt"), "-q"]).exit_code == 0
     )
     before = sqlite3.connect(db_path).execute("select count(*) from articles").fetchone()
     read_only = f"sqlite:///file:{db_path}?mode=ro&uri=true"

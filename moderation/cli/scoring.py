@@ -7,12 +7,26 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from moderation.cli.base import cli, scoring_options, store_option
 from moderation.sources import FORMATS
+
+if TYPE_CHECKING:
+    from moderation.pipeline import FileSummary, Outcome
+
+# As moderation.sources.tabular.FIELDS and moderation.output.FORMATS (a test keeps them
+# equal): importing those modules would slow every command's start.
+MAP_FIELDS = ("id", "text", "author", "parent", "article", "article_title", "time", "status")
+OUT_FORMATS = ("jsonl", "csv", "parquet")
+EXIT_STATUS = (
+    "Exit status: 0 every record was read; 3 some records could not be read and were skipped "
+    "(warnings name them); 4 an input gave no comments (a page named without a comment "
+    "section, an export of only bad records; a page found in a folder may have none); "
+    "1 an error stopped it; 2 a usage error."
+)
 
 
 def source_options(command: Callable) -> Callable:
@@ -28,7 +42,10 @@ def source_options(command: Callable) -> Callable:
             "--map",
             "mapping",
             metavar="OURS=THEIRS,...",
-            help="Field mapping for JSON Lines and CSV, e.g. text=body,author=user,parent=parent_id.",
+            help="Field mapping for JSON Lines and CSV: which of the export's fields holds each of "
+            "ours. Ours: "
+            + ", ".join(MAP_FIELDS)
+            + ". E.g. text=body,author=user,parent=parent_id.",
         ),
         click.option(
             "--preset",
@@ -42,7 +59,7 @@ def source_options(command: Callable) -> Callable:
     return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
 
 
-@cli.command()
+@cli.command(epilog=EXIT_STATUS)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @source_options
 def extract(
@@ -58,29 +75,32 @@ def extract(
 
         moderation extract export.csv --map text=body,author=user
     """
-    from moderation.pipeline import read_comments
+    from moderation.pipeline import outcome, read_comments
     from moderation.sources import SourceOptions
 
     options = SourceOptions(input_format, _mapping(mapping), preset)
-    for found in read_comments(paths, options, strict):
+    files: list[FileSummary] = []
+    for found in read_comments(paths, options, strict, files):
         record = {"source": found.article.source, "article_title": found.article.title}
         record |= asdict(found.comment) | {"parent_inferred": found.comment.parent_inferred}
         click.echo(json.dumps(record, ensure_ascii=False))
+    _exit(outcome(files), files)
 
 
-@cli.command()
+@cli.command(epilog=EXIT_STATUS)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
 @scoring_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    help="Also write one row per comment here (.jsonl or .csv); an interrupted run resumes.",
+    help="Also write one row per comment here: .jsonl, .csv, or .parquet (a folder of parts); "
+    "an interrupted run resumes.",
 )
 @click.option(
     "--output-format",
-    type=click.Choice(["jsonl", "csv"]),
-    help="Format of --out [default: from its suffix].",
+    type=click.Choice(OUT_FORMATS),
+    help="Format of --out [default: from its suffix, else jsonl].",
 )
 @source_options
 @click.option(
@@ -151,6 +171,7 @@ def score(
     if as_json:
         for item in items:
             click.echo(json.dumps(item, ensure_ascii=False))
+        _exit(report.outcome, report.files)
         return
     if ray_report is not None:
         click.echo(
@@ -160,6 +181,22 @@ def score(
         )
     click.echo(_run_summary(report))
     _echo_flags(items[:SHOW_FLAGGED], total=report.comments, flagged=report.flagged_total)
+    _exit(report.outcome, report.files)
+
+
+def _exit(status: Outcome, files: list[FileSummary]) -> None:
+    """End with the run's exit status; say on stderr which inputs gave nothing."""
+    from moderation.pipeline import Outcome
+
+    if status is Outcome.INPUT_EMPTY:
+        empty = [f.path for f in files if f.empty] or ["every input"]
+        click.echo(
+            f"warning: no comments read from {', '.join(empty[:5])}"
+            + (f" and {len(empty) - 5} more" if len(empty) > 5 else ""),
+            err=True,
+        )
+    if status is not Outcome.READ_ALL:
+        raise SystemExit(int(status))
 
 
 def _mapping(text: str | None) -> dict[str, str]:

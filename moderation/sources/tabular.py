@@ -97,6 +97,9 @@ def read_csv(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
             header = next(reader, None)
             if header is None:
                 return
+            if mapping["text"] not in header:
+                yield Bad(str(path), 1, no_text_field(header, mapping, "column"))
+                return
             previous = reader.line_num
             for row in reader:
                 line = previous + 1
@@ -129,6 +132,8 @@ def to_found(
     if body is None and status != "visible":
         body = ""  # deleted and killed comments stay, with their status, even without text
     if not isinstance(body, str):
+        if mapping["text"] not in record:
+            return Bad(str(path), line, no_text_field(list(record), mapping, "field"))
         return Bad(str(path), line, f"no text in field '{mapping['text']}'")
     if options.preset == "reddit" and body in ("[deleted]", "[removed]"):
         status = "deleted"
@@ -154,6 +159,20 @@ def to_found(
         unreadable=unreadable,
     )  # fmt: skip
     return Found(article, comment, f"{path}:{line}")
+
+
+# Names exports give the comment's text, to suggest a --map.
+_TEXT_NAMES = ("body", "comment", "comment_text", "content", "message", "text", "raw_message")
+
+
+def no_text_field(names: list[str], mapping: dict[str, str], kind: str) -> str:
+    """What to say when a record has no field for the text: its fields, and the --map."""
+    guess = next((n for n in names if n.lower() in _TEXT_NAMES), kind.upper())
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    return (
+        f"no {kind} '{mapping['text']}' for the comment text (its {kind}s: {shown}; "
+        f"--map text={guess} reads another)"
+    )
 
 
 def _strip_kind(value) -> str | None:
