@@ -30,7 +30,9 @@ from moderation.rules import load_rules
 from moderation.scoring import TextScorer
 from moderation.settings import Settings
 from moderation.sources import Bad, Found, SourceOptions, detect, estimate, read
+from moderation.store import Store
 from moderation.store import articles as article_store
+from moderation.store import comments as comment_store
 from moderation.store import open_store
 from moderation.store import queue as queue_store
 from moderation.store import runs as run_store
@@ -82,6 +84,7 @@ class FileSummary:
     comments: int = 0
     bad: int = 0
     layout: str | None = None
+    duplicates: int = 0  # comments whose id this run had already read
     named: bool = False  # given on the command line, not found in a folder
     resumed: int = 0  # records an interrupted run had already written
 
@@ -120,6 +123,7 @@ class RunReport:
     )  # highest toxicity label, by tenth
     bad: list[Bad] = field(default_factory=list)
     bad_total: int = 0
+    duplicates: int = 0  # comments read twice (an id repeated in or across inputs): kept once
     windowed_texts: int = 0  # texts longer than the model's window, scored in windows
     precision: str | None = None  # the toxicity model's precision and why, if it was loaded
     unavailable: dict[str, list[str]] = field(default_factory=dict)  # rule -> scores not produced
@@ -173,6 +177,7 @@ def score_paths(
             records = _page_records(pages[path]) if kind == "page" else read(path, options.sources)
             counted = skip
             for batch, consumed in _batches(records, skip, options, summary, report):
+                batch = _first_reads(store, batch, started, summary, report)
                 results = _process(moderator, batch, report, options)
                 if output:
                     output.write(results)
@@ -267,6 +272,30 @@ def _batches(
             batch = []
     if batch or consumed > skip:
         yield batch, consumed
+
+
+def _first_reads(
+    store: Store, batch: list[Found], since: datetime, summary: FileSummary, report: RunReport
+) -> list[Found]:
+    """The batch without the comments this run has already read: an id repeated in an input
+    or across inputs is stored, written to --out and counted once (the first reading)."""
+    unique: dict[str, Found] = {}
+    repeats: list[Found] = []
+    for found in batch:
+        (repeats.append(found) if found.comment.id in unique
+         else unique.setdefault(found.comment.id, found))  # fmt: skip
+    if unique:
+        with store.transaction() as connection:
+            earlier = comment_store.read_since(connection, list(unique), since)
+        repeats += [unique.pop(comment_id) for comment_id in earlier]
+    for found in repeats:
+        summary.comments -= 1
+        summary.duplicates += 1
+        report.duplicates += 1
+        if report.duplicates <= SHOW_BAD:
+            logger.warning("skipped %s: comment %s was already read in this run", found.where,
+                           found.comment.id)  # fmt: skip
+    return list(unique.values())
 
 
 def _page_records(page: Page) -> list[Found]:

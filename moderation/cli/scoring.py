@@ -308,6 +308,7 @@ def _run_summary(report: Any) -> str:
     for f in with_comments:
         kind = f"{f.layout} layout" if f.format == "page" else f.format
         bad = f", {f.bad} bad record(s) skipped" if f.bad else ""
+        bad += f", {f.duplicates} repeated id(s) read once" if f.duplicates else ""
         lines.append(f"  {f.path}: {f.comments} comment(s), {kind}{bad}")
     if len(with_comments) < len(report.files):
         lines.append(f"  {len(report.files) - len(with_comments)} other file(s): no comment thread")
@@ -333,6 +334,10 @@ def _run_summary(report: Any) -> str:
         lines.append(f"Highest toxicity score per comment (from: count): {spread}")
     if report.windowed_texts:
         lines.append(f"Long comments scored in overlapping windows: {report.windowed_texts}")
+    if report.duplicates:
+        lines.append(
+            f"Repeated comment ids: {report.duplicates} (each comment is stored, written and counted once)"
+        )
     if report.bad_total:
         lines.append(
             f"Bad records skipped: {report.bad_total} (see the warnings above; --strict stops at the first)"

@@ -17,6 +17,7 @@ from moderation.store.schema import (
 )
 
 _REFRESHED = [
+    "last_read",
     "author",
     "position",
     "text",
@@ -53,6 +54,7 @@ def save(connection: Connection, items: list[Comment], now: datetime) -> None:
             "text_key": text_key(c.text),
             "quote_key": text_key(c.quote) if c.quote else None,
             "first_seen": now,
+            "last_read": now,
             "unreadable": c.unreadable,
             "author_raw": c.author_raw,
         }
@@ -67,6 +69,16 @@ def existing_ids(connection: Connection, ids: list[str]) -> set[str]:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         found.update(connection.scalars(select(comments.c.id).where(comments.c.id.in_(chunk))))
+    return found
+
+
+def read_since(connection: Connection, ids: list[str], since: datetime) -> set[str]:
+    """Which of these comment ids were stored from a reading at or after `since`."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(comments.c.id).where(comments.c.id.in_(chunk), comments.c.last_read >= since)
+        found.update(connection.scalars(query))
     return found
 
 

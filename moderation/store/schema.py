@@ -54,6 +54,8 @@ comments = Table(
     Column("unreadable", Text),
     # the name as the source gave it, where `author` had hidden characters taken out; since 0006
     Column("author_raw", Text),
+    # when a source (a run, a live request) last gave it; since 0010
+    Column("last_read", DateTime(timezone=True)),
 )
 
 # One row per distinct text and model: the same words are never scored twice by one model.
