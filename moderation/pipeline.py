@@ -30,10 +30,9 @@ from moderation.rules import load_rules
 from moderation.scoring import TextScorer
 from moderation.settings import Settings
 from moderation.sources import Bad, Found, SourceOptions, detect, estimate, read
-from moderation.store import Store
+from moderation.store import Store, open_store
 from moderation.store import articles as article_store
 from moderation.store import comments as comment_store
-from moderation.store import open_store
 from moderation.store import queue as queue_store
 from moderation.store import runs as run_store
 

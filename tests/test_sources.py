@@ -232,3 +232,23 @@ def test_a_directory_is_walked(tmp_path):
         for p in EXPORTS.iterdir()
         if "laughs" not in p.name and not p.name.startswith("external")
     )
+
+
+def test_export_warnings_name_the_records_own_line(tmp_path):
+    disqus = tmp_path / "disqus.xml"
+    disqus.write_text(
+        (EXPORTS / "disqus_export.xml").read_text().replace('<thread dsq:id="4352001" />', "", 2)
+    )
+    _, bad = comments(disqus)  # the posts at lines 20 and 29 lost their thread
+    assert bad == [
+        f"{disqus}:20: post without an id or a known thread",
+        f"{disqus}:29: post without an id or a known thread",
+    ]
+    wxr = tmp_path / "wordpress.xml"
+    lines = (EXPORTS / "wordpress_export.xml").read_text().splitlines(keepends=True)
+    number = next(n for n, text in enumerate(lines, 1) if n > 23 and "<wp:comment_id>" in text)
+    lines[number - 1] = "<wp:comment_id></wp:comment_id>\n"
+    wxr.write_text("".join(lines))
+    found, bad = comments(wxr)
+    assert bad == [f"{wxr}:23: comment without an id on post 812"]
+    assert [f.where for f in found] == [f"{wxr}:14", f"{wxr}:40", f"{wxr}:48"]

@@ -7,12 +7,12 @@ Elements are cleared as soon as they are read: memory stays flat however large t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 import defusedxml
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import DefusedXMLParser
 
 from moderation.errors import InputError
 from moderation.records import Article, Comment, ReplyBasis, stable_id
@@ -70,18 +70,21 @@ def _disqus_post(
 
 def read_wxr(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
     """Reader comments of a WordPress export; pingbacks and trackbacks are not comments."""
+    comments: list[tuple[int, Element]] = []  # of the item being read, with their lines
     for number, element in _elements(path):
-        if _local(element.tag) != "item":
-            continue
-        post_id = _child_text(element, "post_id") or _child_text(element, "link")
-        article = Article(stable_id("a", "wordpress", post_id), _child_text(element, "link") or str(path),
-                          _child_text(element, "title") or post_id)  # fmt: skip
-        for comment in element:
-            if _local(comment.tag) == "comment":
-                found = _wxr_comment(path, number, article, post_id, comment)
+        tag = _local(element.tag)
+        if tag == "comment":
+            comments.append((number, element))
+        elif tag == "item":
+            post_id = _child_text(element, "post_id") or _child_text(element, "link")
+            article = Article(stable_id("a", "wordpress", post_id), _child_text(element, "link") or str(path),
+                              _child_text(element, "title") or post_id)  # fmt: skip
+            for line, comment in comments:
+                found = _wxr_comment(path, line, article, post_id, comment)
                 if found is not None:
                     yield found
-        element.clear()
+            comments = []
+            element.clear()
 
 
 def _wxr_comment(
@@ -109,12 +112,23 @@ def _wxr_comment(
 
 
 def _elements(path: Path) -> Iterator[tuple[int, Element]]:
-    """(record number, element) at the end of each element; hostile XML is refused."""
-    number = 0
+    """(line where it starts, element) at the end of each element; hostile XML is refused.
+
+    The line is the element's own: a warning about a post names the post's line. (Python's
+    iterparse gives no positions, so the parser is fed here with a tree builder that notes
+    each start tag's line.)
+    """
+    builder = _LineBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True,
+                              forbid_external=True)  # fmt: skip
+    builder.line = lambda: parser.parser.CurrentLineNumber
     try:
         with open_binary(path) as stream:
-            for number, (_event, element) in enumerate(iterparse(stream, events=("end",)), start=1):
-                yield number, element
+            while chunk := stream.read(1 << 16):
+                parser.feed(chunk)
+                yield from builder.take()
+            parser.close()
+            yield from builder.take()
     except defusedxml.DefusedXmlException as exc:
         raise InputError(
             path,
@@ -127,6 +141,29 @@ def _elements(path: Path) -> Iterator[tuple[int, Element]]:
         ) from None
     except (EOFError, OSError) as exc:
         raise InputError(path, f"stream ends early ({exc})") from None
+
+
+class _LineBuilder(TreeBuilder):
+    """A tree builder that hands over each element as it ends, with its start line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line: Callable[[], int] = lambda: 0
+        self._starts: list[int] = []
+        self._ended: list[tuple[int, Element]] = []
+
+    def start(self, tag, attrs) -> Element:
+        self._starts.append(self.line())
+        return super().start(tag, attrs)
+
+    def end(self, tag) -> Element:
+        element = super().end(tag)
+        self._ended.append((self._starts.pop(), element))
+        return element
+
+    def take(self) -> list[tuple[int, Element]]:
+        ended, self._ended = self._ended, []
+        return ended
 
 
 def _local(tag: str) -> str:
