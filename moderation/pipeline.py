@@ -90,7 +90,8 @@ class FileSummary:
     @property
     def empty(self) -> bool:
         """It gave nothing where something was expected."""
-        return not (self.comments or self.resumed) and (self.named or self.format != "page")
+        read = self.comments or self.resumed or self.duplicates
+        return not read and (self.named or self.format != "page")
 
 
 def outcome(files: list[FileSummary]) -> Outcome:

@@ -29,6 +29,17 @@ EXIT_STATUS = (
 )
 
 
+def _check_selector(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        from moderation.sources.documents import compile_selector
+
+        try:
+            compile_selector(value)
+        except ValueError as exc:
+            raise click.BadParameter(f"'{value}' is not a jq program: {exc}") from None
+    return value
+
+
 def source_options(command: Callable) -> Callable:
     """How inputs are read, shared by `extract` and `score`."""
     options = [
@@ -53,6 +64,15 @@ def source_options(command: Callable) -> Callable:
             help="Field mapping of a known export.",
         ),
         click.option(
+            "--records",
+            metavar="JQ",
+            callback=_check_selector,
+            help="Where the comment records are in a JSON document (or in each JSON line): a jq "
+            "program, e.g. '.data.children[].data' for a saved Reddit listing, or "
+            "'.log.entries[].response.content.text | fromjson? | .data.children[]?.data' for a "
+            "recorded HTTP session (HAR) [default: the document's top-level list].",
+        ),
+        click.option(
             "--strict", is_flag=True, help="Stop at the first bad record instead of skipping it."
         ),
     ]
@@ -64,7 +84,7 @@ def source_options(command: Callable) -> Callable:
 @source_options
 def extract(
     paths: tuple[Path, ...], input_format: str | None, mapping: str | None, preset: str | None,
-    strict: bool,
+    records: str | None, strict: bool,
 ) -> None:  # fmt: skip
     """Print the reader comments of any input `score` reads, one JSON object per line.
 
@@ -78,7 +98,7 @@ def extract(
     from moderation.pipeline import outcome, read_comments
     from moderation.sources import SourceOptions
 
-    options = SourceOptions(input_format, _mapping(mapping), preset)
+    options = SourceOptions(input_format, _mapping(mapping), preset, records)
     files: list[FileSummary] = []
     for found in read_comments(paths, options, strict, files):
         record = {"source": found.article.source, "article_title": found.article.title}
@@ -130,7 +150,7 @@ def extract(
 )
 def score(
     paths: tuple[Path, ...], out: Path | None, output_format: str | None, input_format: str | None,
-    mapping: str | None, preset: str | None, strict: bool, as_json: bool, quiet: bool,
+    mapping: str | None, preset: str | None, records: str | None, strict: bool, as_json: bool, quiet: bool,
     engine: str, address: str | None, parts_dir: Path | None, config_file: Path | None,
     **options: Any,
 ) -> None:  # fmt: skip
@@ -153,7 +173,7 @@ def score(
 
     settings = load_settings(config_file, **options)
     run = RunOptions(
-        sources=SourceOptions(input_format, _mapping(mapping), preset),
+        sources=SourceOptions(input_format, _mapping(mapping), preset, records),
         out=out, out_format=output_format, strict=strict,
     )  # fmt: skip
     ray_report = None
@@ -300,7 +320,7 @@ def _stored_item(row: dict) -> dict:
 
 
 def _run_summary(report: Any) -> str:
-    with_comments = [f for f in report.files if f.comments or f.bad]
+    with_comments = [f for f in report.files if f.comments or f.bad or f.duplicates]
     lines = [
         f"Read {len(report.files)} file(s): {report.comments} comment(s) ({report.new_comments} new), "
         f"{report.scored_texts} text(s) scored now, the rest from the store."

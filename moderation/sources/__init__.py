@@ -15,7 +15,7 @@ from moderation.sources.base import Bad, Found, SourceOptions, readable, sniff
 
 __all__ = ["FORMATS", "Bad", "Found", "SourceOptions", "detect", "read"]
 
-FORMATS = ("jsonl", "csv", "disqus", "wxr", "commento", "html", "page")
+FORMATS = ("jsonl", "json", "csv", "disqus", "wxr", "commento", "isso", "html", "page")
 
 
 def detect(path: Path, forced: str | None = None) -> str:
@@ -30,8 +30,8 @@ def detect(path: Path, forced: str | None = None) -> str:
         return "jsonl"
     if name.endswith(".csv"):
         return "csv"
-    if name.endswith(".json"):
-        return "commento" if b'"commenters"' in head or b'"commentHex"' in head else "jsonl"
+    if name.endswith((".json", ".har")):
+        return "commento" if b'"commenters"' in head or b'"commentHex"' in head else "json"
     if (
         name.endswith((".html", ".htm"))
         or head.lstrip()[:15].lower() in (b"<!doctype html>", b"<html>")
@@ -49,11 +49,12 @@ def detect(path: Path, forced: str | None = None) -> str:
 
 def read(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
     """Every comment in the file, in order, or a `Bad` for each record that cannot be read."""
-    from moderation.sources import commento, html_pages, pages, tabular, xml_exports
+    from moderation.sources import commento, documents, html_pages, pages, tabular, xml_exports
 
     readers = {
-        "jsonl": tabular.read_jsonl, "csv": tabular.read_csv, "disqus": xml_exports.read_disqus,
-        "wxr": xml_exports.read_wxr, "commento": commento.read, "html": html_pages.read, "page": pages.read,
+        "jsonl": tabular.read_jsonl, "json": documents.read, "csv": tabular.read_csv,
+        "disqus": xml_exports.read_disqus, "wxr": xml_exports.read_wxr, "commento": commento.read,
+        "isso": documents.read, "html": html_pages.read, "page": pages.read,
     }  # fmt: skip
     return map(readable, readers[detect(path, options.format)](path, options))
 

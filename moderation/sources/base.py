@@ -24,6 +24,7 @@ class SourceOptions:
     format: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # our field -> the export's field
     preset: str | None = None  # reddit | hackernews
+    records: str | None = None  # a jq program picking the comment records out of JSON
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ PRESETS: dict[str, dict[str, str]] = {
 DEFAULT_MAPPING = {name: name for name in FIELDS}
 
 
-def _recognise(record: dict, options: SourceOptions) -> SourceOptions:
+def recognise(record: dict, options: SourceOptions) -> SourceOptions:
     """Options with the preset a record's fields give away, when none was chosen."""
     if options.preset or options.mapping:
         return options
@@ -60,6 +60,7 @@ def read_jsonl(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
     Without a preset or mapping, a Reddit or Hacker News dump is recognised by its fields.
     """
     mapping = None
+    picked_count = 0  # records picked out of lines by --records
     for number, raw in lines(path):
         if not raw.strip():
             continue
@@ -75,11 +76,30 @@ def read_jsonl(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
         except RecursionError:
             yield Bad(str(path), number, "not valid JSON here: nested too deeply")
             continue
+        if options.records:
+            from moderation.sources.documents import select
+
+            for picked in select(f"{path}:{number}", options.records, record):
+                picked_count += 1
+                if not isinstance(picked, dict):
+                    yield Bad(
+                        str(path),
+                        number,
+                        f"--records gave a {type(picked).__name__}, not an object",
+                    )
+                    continue
+                if mapping is None:
+                    options = recognise(picked, options)
+                    mapping = mapping_for(options)
+                yield guarded(
+                    path, number, to_found, path, number, picked, mapping, options, picked_count
+                )
+            continue
         if not isinstance(record, dict):
             yield Bad(str(path), number, "not a JSON object")
             continue
         if mapping is None:
-            options = _recognise(record, options)
+            options = recognise(record, options)
             mapping = mapping_for(options)
         yield guarded(path, number, to_found, path, number, record, mapping, options)
 
@@ -123,24 +143,32 @@ def read_csv(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
 
 
 def to_found(
-    path: Path, line: int, record: dict, mapping: dict[str, str], options: SourceOptions
+    path: Path,
+    line: int | None,
+    record: dict,
+    mapping: dict[str, str],
+    options: SourceOptions,
+    number: int | None = None,
 ) -> Found | Bad:
-    """A comment from one record, by the mapping; a record without text is reported."""
+    """A comment from one record, by the mapping; a record without text is reported. A
+    record picked out of a document by --records has a `number` (and a line, in JSON Lines)."""  # fmt: skip
     value = {ours: record.get(theirs) for ours, theirs in mapping.items()}
     status = _status(value, record, options.preset)
     body = value["text"]
     if body is None and status != "visible":
         body = ""  # deleted and killed comments stay, with their status, even without text
     if not isinstance(body, str):
+        prefix = "" if line else f"record {number}: "
         if mapping["text"] not in record:
-            return Bad(str(path), line, no_text_field(list(record), mapping, "field"))
-        return Bad(str(path), line, f"no text in field '{mapping['text']}'")
+            return Bad(str(path), line, prefix + no_text_field(list(record), mapping, "field"))
+        return Bad(str(path), line, f"{prefix}no text in field '{mapping['text']}'")
     if options.preset == "reddit" and body in ("[deleted]", "[removed]"):
         status = "deleted"
     text, quote, unreadable = read_html(body)
     namespace = options.preset or "export"
     article_key = _strip_kind(value["article"]) or path.name
-    native = _strip_kind(value["id"]) or f"{path.name}:{line}"
+    place = number or line
+    native = _strip_kind(value["id"]) or f"{path.name}:{place}"
     parent = _strip_kind(value["parent"])
     if parent == article_key or (
         options.preset == "reddit" and str(value["parent"]).startswith("t3_")
@@ -153,12 +181,12 @@ def to_found(
     )
     comment = Comment(
         id=stable_id("c", namespace, article_key, native), article_id=article.id,
-        author=str(value["author"] or "anonymous"), position=line, text=text, quote=quote,
+        author=str(value["author"] or "anonymous"), position=place, text=text, quote=quote,
         parent_id=stable_id("c", namespace, article_key, parent) if parent else None,
         reply_basis=ReplyBasis.EXPLICIT if parent else None, posted=_time(value["time"]), status=status,
         unreadable=unreadable,
     )  # fmt: skip
-    return Found(article, comment, f"{path}:{line}")
+    return Found(article, comment, f"{path}:{line}" if line else f"{path}:record {number}")
 
 
 # Names exports give the comment's text, to suggest a --map.
