@@ -182,7 +182,7 @@ def test_the_int8_cache_folder_comes_from_settings_or_xdg(tmp_path, monkeypatch)
     assert load_settings(config).toxicity.cache_dir == tmp_path / "home" / "models" / "int8"
 
 
-def test_the_fallback_scorer_gives_the_packages_own_probabilities():
+def test_the_fallback_scorer_gives_the_packages_own_probabilities(tmp_path):
     import csv
 
     from profanity_check import predict_prob
@@ -192,8 +192,29 @@ def test_the_fallback_scorer_gives_the_packages_own_probabilities():
     with (DATA / "eval" / "davidson_sample.csv").open(encoding="utf-8") as stream:
         texts = [row["tweet"] for row in csv.DictReader(stream)][:300]
     texts += ["You absolute idiot", "Have a lovely day", "", "f u c k"]
-    scorer = ProfanityScorer()
-    assert scorer._linear is not None  # the fast form applies to the shipped model
-    fast = [s["profanity"] for s in scorer.score(texts)]
     slow = list(predict_prob(texts))
-    assert max(abs(a - b) for a, b in zip(fast, slow, strict=True)) < 1e-9
+    first = ProfanityScorer(tmp_path)  # reads the package's model and keeps its arrays
+    assert [p.name for p in tmp_path.iterdir()] == [f"{first.model_id}.fallback.npz"]
+    for scorer in (first, ProfanityScorer(tmp_path), ProfanityScorer()):
+        fast = [s["profanity"] for s in scorer.score(texts)]
+        assert max(abs(a - b) for a, b in zip(fast, slow, strict=True)) < 1e-9
+
+
+def test_the_kept_fallback_model_scores_without_importing_scikit_learn(tmp_path):
+    import subprocess
+    import sys
+
+    from moderation.scoring.profanity import ProfanityScorer
+
+    ProfanityScorer(tmp_path)
+    program = (
+        "import sys; from pathlib import Path; from moderation.scoring.profanity import ProfanityScorer; "
+        f"s = ProfanityScorer(Path({str(tmp_path)!r})).score(['You absolute idiot'])[0]['profanity']; "
+        "print(s > 0.5, 'sklearn' in sys.modules)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.split() == ["True", "False"]
+    (tmp_path / next(tmp_path.iterdir()).name).write_bytes(b"not an npz")  # damaged: read anew
+    assert ProfanityScorer(tmp_path).score(["Have a lovely day"])[0]["profanity"] < 0.5

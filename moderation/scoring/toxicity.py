@@ -139,7 +139,7 @@ def fetch_weights(settings: ToxicitySettings) -> DetoxifyScorer:
 
 
 def _fallback(settings: ToxicitySettings, why: str) -> ProfanityScorer:
-    scorer = ProfanityScorer()
+    scorer = ProfanityScorer(settings.cache_dir)
     logger.warning(
         "%s Scoring toxicity with %s instead: one 'profanity' label, so rules on Detoxify "
         "labels cannot match. To use Detoxify, run `moderation models fetch` once with "
