@@ -92,9 +92,9 @@ class Output:
             else:
                 self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
 
-    def checkpoint(self, source: str, consumed: int) -> None:
-        """Everything written so far is safe: record it."""
-        self.state["done"][source] = consumed
+    def checkpoint(self, done: dict[str, int]) -> None:
+        """Everything written so far is safe: record it (records consumed, by input)."""
+        self.state["done"].update(done)
         self._commit()
 
     def finish(self) -> None:

@@ -166,6 +166,7 @@ def score_paths(
     moderator = None
     try:
         moderator = Moderator.from_settings(settings, store, open_toxicity, rules)
+        batch = _Batch(moderator, report, options, output, progress, started)
         for path, kind in inputs:
             skip = output.done(str(path)) if output else 0
             summary = FileSummary(
@@ -175,16 +176,13 @@ def score_paths(
             report.files.append(summary)
             report.resumed += skip
             records = _page_records(pages[path]) if kind == "page" else read(path, options.sources)
-            counted = skip
-            for batch, consumed in _batches(records, skip, options, summary, report):
-                batch = _first_reads(store, batch, started, summary, report)
-                results = _process(moderator, batch, report, options)
-                if output:
-                    output.write(results)
-                    output.checkpoint(str(path), consumed)
-                if progress:  # records, bad ones included: what the estimate counts
-                    progress.advance(consumed - counted)
-                    counted = consumed
+            try:
+                for found, consumed in _readings(records, skip, options, summary, report):
+                    batch.add(found, summary, consumed)
+            except InputError:
+                batch.flush()  # what was read before the fault is kept, as a whole batch
+                raise
+        batch.flush()
         with store.transaction(immediate=True) as connection:
             # Pages without comments are recorded too: the article was read.
             article_store.save(
@@ -242,15 +240,15 @@ def _estimate_total(inputs: list[tuple[Path, str]], pages: dict[Path, Page]) -> 
     return None if any(c is None for c in counts) else sum(counts)
 
 
-def _batches(
+def _readings(
     records: Iterable[Found | Bad],
     skip: int,
     options: RunOptions,
     summary: FileSummary,
     report: RunReport,
-) -> Iterator[tuple[list[Found], int]]:
-    """Batches of comments, and how many records of the file were consumed after each."""
-    batch: list[Found] = []
+) -> Iterator[tuple[Found | None, int]]:
+    """Each comment of a file (None for a bad record, which is reported), with how many
+    records of the file are consumed with it; the first `skip` were done before."""
     consumed = 0
     for record in records:
         consumed += 1
@@ -264,38 +262,71 @@ def _batches(
             if len(report.bad) < SHOW_BAD:
                 report.bad.append(record)
                 logger.warning("skipped %s", record)
+            yield None, consumed
             continue
         summary.comments += 1
-        batch.append(record)
-        if len(batch) >= options.batch:
-            yield batch, consumed
-            batch = []
-    if batch or consumed > skip:
-        yield batch, consumed
+        yield record, consumed
+
+
+class _Batch:
+    """Comments gathered across inputs until a batch is full, then scored, decided and
+    written together: a folder of one-comment files is one transaction a batch, not a file.
+    It knows how far each input got, for --out's checkpoint."""
+
+    def __init__(
+        self, moderator: Moderator, report: RunReport, options: RunOptions, output: Output | None,
+        progress: Progress | None, started: datetime,
+    ) -> None:  # fmt: skip
+        self.moderator, self.report, self.options = moderator, report, options
+        self.output, self.progress, self.started = output, progress, started
+        self.items: list[tuple[Found, FileSummary]] = []
+        self.done: dict[str, int] = {}  # input -> records consumed, all of them in this batch
+        self.readings = 0  # records since the last flush, bad ones included (as estimated)
+
+    def add(self, found: Found | None, summary: FileSummary, consumed: int) -> None:
+        if found is not None:
+            self.items.append((found, summary))
+        self.done[summary.path] = consumed
+        self.readings += 1
+        if len(self.items) >= self.options.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.done:
+            return
+        store = self.moderator.store
+        batch = _first_reads(store, self.items, self.started, self.report)
+        results = _process(self.moderator, batch, self.report, self.options)
+        if self.output:
+            self.output.write(results)
+            self.output.checkpoint(self.done)
+        if self.progress:
+            self.progress.advance(self.readings)
+        self.items, self.done, self.readings = [], {}, 0
 
 
 def _first_reads(
-    store: Store, batch: list[Found], since: datetime, summary: FileSummary, report: RunReport
+    store: Store, batch: list[tuple[Found, FileSummary]], since: datetime, report: RunReport
 ) -> list[Found]:
     """The batch without the comments this run has already read: an id repeated in an input
     or across inputs is stored, written to --out and counted once (the first reading)."""
-    unique: dict[str, Found] = {}
-    repeats: list[Found] = []
-    for found in batch:
-        (repeats.append(found) if found.comment.id in unique
-         else unique.setdefault(found.comment.id, found))  # fmt: skip
+    unique: dict[str, tuple[Found, FileSummary]] = {}
+    repeats: list[tuple[Found, FileSummary]] = []
+    for found, summary in batch:
+        (repeats.append((found, summary)) if found.comment.id in unique
+         else unique.setdefault(found.comment.id, (found, summary)))  # fmt: skip
     if unique:
         with store.transaction() as connection:
             earlier = comment_store.read_since(connection, list(unique), since)
         repeats += [unique.pop(comment_id) for comment_id in earlier]
-    for found in repeats:
+    for found, summary in repeats:
         summary.comments -= 1
         summary.duplicates += 1
         report.duplicates += 1
         if report.duplicates <= SHOW_BAD:
             logger.warning("skipped %s: comment %s was already read in this run", found.where,
                            found.comment.id)  # fmt: skip
-    return list(unique.values())
+    return [found for found, _ in unique.values()]
 
 
 def _page_records(page: Page) -> list[Found]:

@@ -3,6 +3,7 @@
 import csv
 import json
 import shutil
+import sqlite3
 
 import pytest
 from conftest import DATA
@@ -222,3 +223,23 @@ def test_the_run_estimates_its_total_for_the_eta(settings, archive):
     assert estimate(archive / "wordpress_export.xml", "wxr") == 5  # the pingback too
     assert estimate(EXPORTS / "comments.csv", "csv") == 9  # a multi-line field counts twice
     assert estimate(archive / "commento_export.json", "commento") is None
+
+
+def test_a_folder_of_small_files_is_written_in_batches_not_a_file_at_a_time(
+    runner, tmp_path, db_path
+):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(30):
+        record = {"id": number, "text": f"Comment {number}.", "author": "a", "article": "x"}
+        (folder / f"{number:03d}.jsonl").write_text(json.dumps(record) + "\n")
+    out = tmp_path / "scored.jsonl"
+    result = runner.invoke(
+        cli, ["score", str(folder), "--out", str(out), "--db", str(db_path), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Read 30 file(s): 30 comment(s) (30 new)" in result.stdout
+    assert len(rows(out)) == 30
+    # one batch: one transaction, so one time for all
+    seen = sqlite3.connect(db_path).execute("select count(distinct first_seen) from comments")
+    assert seen.fetchone() == (1,)
