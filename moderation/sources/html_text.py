@@ -20,7 +20,11 @@ from lxml import etree
 
 from moderation.extract.normalise import normalise_text
 
-_BLOCKS = {"p", "div", "li", "pre"}
+_BLOCKS = {
+    "p", "div", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dt", "dd",
+    "table", "tr", "td", "th", "section", "article", "header", "footer", "aside", "figure",
+    "figcaption", "address", "hr", "details", "summary",
+}  # a block starts a new line: "United States" and "Anchor Tag" stay apart  # fmt: skip
 DEEP_HTML = lxml.html.HTMLParser(huge_tree=True)  # keeps 2,048 levels of nesting, not 255
 _DEEP = 1000  # tags in a body from which its tree may be cut short (libxml2 keeps 2,048 levels)
 UNREADABLE = "markup nested too deeply to read as a tree: its text, without structure"
