@@ -31,8 +31,8 @@ from moderation.extract.normalise import normalise_text
 
 # Words a comment system puts beside a name: badges ("Author", "Autor") and verbs ("says:").
 _BADGES = re.compile(
-    r"\s*(?:\b(?:author|autor|autorin|auteur|autrice|autore|admin|administrator|moderator|"
-    r"moderatorin|staff|redaktion|editor|verified|op|mod)\b\s*)+$",
+    r"(?:\s+(?:author|autor|autorin|auteur|autrice|autore|admin|administrator|moderator|"
+    r"moderatorin|staff|redaktion|editor|verified|op|mod))+\s*$",
     re.IGNORECASE,
 )
 _SAYS = re.compile(
@@ -40,19 +40,28 @@ _SAYS = re.compile(
     r"ha scritto|dice|schreef|zegt)\s*:?\s*$",
     re.IGNORECASE,
 )
+# Drupal writes "(not verified)" after the name of a commenter without an account.
+_UNVERIFIED = re.compile(
+    r"\s*\((?:not verified|nicht überprüft|non vérifié|no verificado|non verificato|niet geverifieerd)\)$",
+    re.IGNORECASE,
+)
 _BADGE_CLASS = re.compile(r"badge|label|role|flair|tag\b|staff|bypostauthor-|says", re.IGNORECASE)
+# One word of an id or class that names a comments container: "comments", "comment-list",
+# "commentlist", "kommentare", "reacties"; not "most-commented" or "comment-count".
 _CONTAINER = re.compile(
-    r"comment|kommentar|commentaire|comentario|commenti|reactie|repl(?:y|ies)|discussion|"
-    r"diskussion|responses|leserbrief",
+    r"(?:[a-z]+[-_])?(?:comments?|kommentare?|leserkommentare|commentaires?|comentarios?|"
+    r"commenti|reacties|discussion|diskussion|replies|responses)"
+    r"(?:[-_]?(?:list|area|section|thread|wrapper|container|block|box|stream|body|content|widget))?",
     re.IGNORECASE,
 )
 _AUTHORISH = re.compile(r"author|user|name|\bfn\b|poster|nick|autor|auteur|member", re.IGNORECASE)
-_TIMEISH = re.compile(r"date|time|datum|zeit|posted|ago", re.IGNORECASE)
+_TIMEISH = re.compile(r"date|time|datum|zeit|posted|ago|when", re.IGNORECASE)
 _FURNITURE = re.compile(
     r"reply|respond|share|report|like|vote|action|awaiting|avatar|meta|footer|toolbar|menu|"
     r"button|permalink|edit",
     re.IGNORECASE,
 )
+_AWAITING = (".comment-awaiting-moderation", ".moderation-notice")
 _NOT_COMMENTS = re.compile(r"pingback|trackback|comment-form|respond|commentform|reply-form")
 
 
@@ -66,7 +75,7 @@ class Found:
     body: etree._Element | str  # an element, or HTML (JSON-LD)
     posted: str | None
     parent: int | None = None  # index of the parent in the list, from nesting
-    quote_author: str | None = None
+    pending: bool = False  # the page says it awaits the site's moderation
 
 
 @dataclass(frozen=True)
@@ -189,9 +198,19 @@ def find_comments(root) -> tuple[str, list[Found]] | None:
     best: tuple[str, list[Found]] | None = None
     for system in SYSTEMS:
         found = _from_system(system, root)
-        if found and (best is None or len(found) > len(best[1])):
+        if found and (best is None or _fullness(found) > _fullness(best[1])):
             best = (system.name, found)
     return best or _generic(root)
+
+
+def _fullness(found: list[Found]) -> tuple[int, int, int]:
+    """Comments found, then how many have an author and a time: where two systems' markup
+    matches (Blogger's and WordPress's both use li.comment), the one that reads more."""
+    return (
+        len(found),
+        sum(f.author is not None for f in found),
+        sum(f.posted is not None for f in found),
+    )
 
 
 def _from_system(system: System, root) -> list[Found]:
@@ -209,6 +228,7 @@ def _from_system(system: System, root) -> list[Found]:
             Found(
                 element, _native(element, system.id_attributes, len(found) + 1),
                 _author(system, element, index), body, _time(system, element, index),
+                pending=_own(system, _AWAITING, element, index) is not None,
             )
         )  # fmt: skip
     _link_nesting(found, system)
@@ -258,7 +278,7 @@ def clean_author(name: str | None) -> str | None:
     """A name without "says:" after it or a badge word ("Author", "Autor") at its end."""
     if not name:
         return None
-    name = " ".join(normalise_text(name).split())
+    name = _UNVERIFIED.sub("", " ".join(normalise_text(name).split()))
     for _ in range(2):
         name = _SAYS.sub("", name)
         stripped = _BADGES.sub("", name)
@@ -393,7 +413,7 @@ def _generic(root) -> tuple[str, list[Found]] | None:
     """Repeated blocks under a comments container that each carry an author or a time."""
     best: list[Found] = []
     for container in root.iter(etree.Element):
-        if not isinstance(container.tag, str) or not _CONTAINER.search(_label(container)):
+        if not isinstance(container.tag, str) or not _names_comments(container):
             continue
         if _NOT_COMMENTS.search(_label(container)):
             continue
@@ -410,7 +430,7 @@ def _generic_items(container) -> list[Found]:
             groups.setdefault((element.tag, _classes(element)), []).append(element)
     best: list[Found] = []
     for (_tag, classes), elements in groups.items():
-        if len(elements) < 2 and not _CONTAINER.search(classes):
+        if len(elements) < 2 and not any(_CONTAINER.fullmatch(w) for w in classes.split()):
             continue  # one block is a comment only if its class says so
         members = set(elements)
         found = [f for f in (_generic_comment(e, members) for e in elements) if f is not None]
@@ -434,7 +454,9 @@ def _generic_comment(element, members: set) -> Found | None:
     stamp = next((e for e in own if e.tag == "time" or _TIMEISH.search(_label(e))), None)
     if author is None and stamp is None:
         return None
+    parts = {author, stamp} - {None}
     texts = [e for e in own if e.tag in ("div", "p", "section")
+             and not any(p in parts for p in e.iterdescendants())
              and not _FURNITURE.search(_label(e)) and not _AUTHORISH.search(_label(e))
              and not _TIMEISH.search(_label(e))]  # fmt: skip
     body = max(texts, key=lambda e: len("".join(e.itertext()).strip()), default=None)
@@ -447,6 +469,10 @@ def _generic_comment(element, members: set) -> Found | None:
         posted = stamp.get("datetime") or " ".join("".join(stamp.itertext()).split()) or None
     return Found(element, element.get("id") or "", clean_name(author) if author is not None else None,
                  body, posted)  # fmt: skip
+
+
+def _names_comments(element) -> bool:
+    return any(_CONTAINER.fullmatch(word) for word in _label(element).split())
 
 
 def _classes(element) -> str:

@@ -29,6 +29,7 @@ _NOT_WORDS = (
     '//*[contains(@class, "bbCodeBlock-title") or contains(@class, "bbCodeBlock-expandLink")'
     ' or contains(@class, "comment-awaiting-moderation") or contains(@class, "reply")'
     ' or contains(@class, "share")]'
+    '|//aside[contains(@class, "quote")]/*[contains(@class, "title")]'  # Discourse: "name:"
 )
 
 
@@ -83,7 +84,11 @@ def _comment(item: Shown, article: Article, how: str, position: int) -> Comment:
         body.tail = None
         for part in body.xpath(_NOT_WORDS):
             part.drop_tree()
-        quote_author = body.xpath("string(.//blockquote/@data-quote)") or None
+        quote_author = (
+            body.xpath("string(.//blockquote/@data-quote)")  # XenForo
+            or body.xpath('string(.//aside[contains(@class, "quote")]/@data-username)')  # Discourse
+            or None
+        )
         markup = lxml.html.tostring(body, encoding="unicode")
     text, quote, unreadable = read_html(markup)
     system = how.split()[0]
@@ -91,4 +96,5 @@ def _comment(item: Shown, article: Article, how: str, position: int) -> Comment:
         id=stable_id("c", system, article.id, item.native or position), article_id=article.id,
         author=item.author or "Anonymous", position=position, text=text, quote=quote,
         quote_author=quote_author, posted=item.posted, unreadable=unreadable,
+        status="pending" if item.pending else "visible",
     )  # fmt: skip
