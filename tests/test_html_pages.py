@@ -193,5 +193,6 @@ def test_comment_sections_are_found_by_structure(name):
 def test_a_comment_awaiting_the_sites_moderation_is_pending():
     found = list(read(PAGES / "wordpress_lawblog_de.html", SourceOptions()))
     assert [f.comment.status for f in found] == ["visible", "visible", "pending"]
-    title = "Abmahnung wegen Fotos auf Facebook – Kanzleiblog Berg"  # noqa: RUF001
-    assert found[0].article.title == title
+    article = found[0].article
+    assert article.title == "Abmahnung wegen Fotos auf Facebook"  # the h1, not the <title>
+    assert article.source == "https://kanzlei-berg.example/2015/12/abmahnung-fotos/"
