@@ -171,6 +171,10 @@ SECTIONS = {
          "January is too late for anyone running these at home.", None),
         ("ano", "01 Dec 2015, 15:02", None, "Who still buys these routers, morons?", None),
     ],
+    "rdfa_blog_nl.html": [
+        ("Sanne de Vries", "2015-12-01T10:00:00+01:00", None, "Eindelijk een vroege boot!", None),
+        ("Kees", "2015-12-01T11:15:00+01:00", None, "Te laat voor de ziekenhuisdiensten, sukkels.", None),
+    ],
     "no_comment_section.html": [],  # related and most-commented lists are not comments
 }  # fmt: skip
 
