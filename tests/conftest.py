@@ -7,6 +7,7 @@ that refuses connections, and the torch cache is empty, so nothing can reach a n
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,30 @@ SEEDS = ROOT / "seeds"
 DEFAULT_RULES = ROOT / "rules" / "default.yml"
 DATA = Path(__file__).resolve().parent / "data"
 THREAD_SEED = SEEDS / "004_ab45d655f29e8aa9.txt"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL server for the session: its admin URL."""
+    import postgres_server
+
+    try:
+        with postgres_server.server() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(f"PostgreSQL could not start: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty store's URL, on each database the store runs on."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "moderation.db")
+        return
+    import postgres_server
+
+    with postgres_server.database(request.getfixturevalue("postgres")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -62,17 +87,24 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(db_path: Path) -> Settings:
-    """Settings on a temporary store with the shipped rules."""
-    return Settings(db=str(db_path), rules=DEFAULT_RULES, toxicity=ToxicitySettings())
+def store_url(db_path: Path) -> str:
+    """The store a test writes to: SQLite here. A module that runs on both databases
+    overrides it with `db_url` (a `store_url` fixture of its own returning `db_url`)."""
+    return str(db_path)
 
 
 @pytest.fixture
-def tiny_settings(db_path: Path, tiny_model: tuple[Path, Path]) -> Settings:
+def settings(store_url: str) -> Settings:
+    """Settings on a temporary store with the shipped rules."""
+    return Settings(db=store_url, rules=DEFAULT_RULES, toxicity=ToxicitySettings())
+
+
+@pytest.fixture
+def tiny_settings(store_url: str, tiny_model: tuple[Path, Path]) -> Settings:
     """Settings that load the tiny local checkpoint."""
     checkpoint, config_dir = tiny_model
     toxicity = ToxicitySettings(checkpoint=checkpoint, config_dir=config_dir, batch_tokens=256)
-    return Settings(db=str(db_path), rules=DEFAULT_RULES, toxicity=toxicity)
+    return Settings(db=store_url, rules=DEFAULT_RULES, toxicity=toxicity)
 
 
 @pytest.fixture

@@ -14,6 +14,12 @@ from moderation.store import open_store, queue, reviews
 from moderation.store.schema import articles, comments, rule_decisions, runs, scores
 
 
+@pytest.fixture
+def store_url(db_url):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return db_url
+
+
 def run(settings):
     options = RunOptions(keep_results=True)
     return score_paths(

@@ -14,6 +14,12 @@ from moderation.store import open_store
 from moderation.store import queue as queue_store
 
 
+@pytest.fixture
+def store_url(db_url):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return db_url
+
+
 def queue_items(client, query: str = "") -> list[tuple[str, str, str]]:
     """(comment id, review id seen, author) of each item on the queue page."""
     html = client.get("/" + query).data.decode()

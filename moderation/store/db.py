@@ -61,6 +61,8 @@ def open_store(url: str, create: bool = True) -> Store:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError(f"{url}: not a database path or URL") from None
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, installed with us
     shown = _shown(parsed)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         # A SQLite URI ("sqlite:///file:PATH?mode=ro&uri=true") names its file after "file:".

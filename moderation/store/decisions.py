@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import Connection, Integer, func, literal_column, select
+from sqlalchemy import Connection, Float, Integer, cast, delete, func, literal_column, select
 
 from moderation.records import Decision
 from moderation.store.db import upsert
-from moderation.store.schema import rule_decisions, scores
+from moderation.store.schema import decision_rules, rule_decisions, scores
 
 
 def record(
@@ -39,18 +39,26 @@ def record(
     ]
     columns = [c.name for c in rule_decisions.columns if c.name != "comment_id"]
     upsert(connection, rule_decisions, rows, ["comment_id"], columns)
+    ids = [comment_id for comment_id, _, _ in decided]
+    for start in range(0, len(ids), 500):
+        connection.execute(
+            delete(decision_rules).where(decision_rules.c.comment_id.in_(ids[start : start + 500]))
+        )
+    matched = [{"comment_id": comment_id, "rule_id": rule_id}
+               for comment_id, d, _ in decided for rule_id in dict.fromkeys(d.rule_ids)]  # fmt: skip
+    if matched:
+        connection.execute(decision_rules.insert(), matched)
 
 
 def rule_stats(connection: Connection) -> list[dict]:
-    """Per rule: comments it matched, and how moderators decided on them (SQLite JSON1)."""
+    """Per rule: comments it matched, and how moderators decided on them."""
     from moderation.store.schema import review_states
 
-    rule = func.json_each(rule_decisions.c.rule_ids).table_valued("value").alias("rule")
     query = (
-        select(rule.c.value.label("rule_id"), review_states.c.state, func.count().label("n"))
-        .select_from(rule_decisions.join(rule, literal_column("1") == 1))
-        .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
-        .group_by(rule.c.value, review_states.c.state)
+        select(decision_rules.c.rule_id, review_states.c.state, func.count().label("n"))
+        .select_from(decision_rules)
+        .outerjoin(review_states, review_states.c.comment_id == decision_rules.c.comment_id)
+        .group_by(decision_rules.c.rule_id, review_states.c.state)
     )
     stats: dict[str, dict] = {}
     for rule_id, state, n in connection.execute(query):
@@ -72,16 +80,17 @@ def histograms(connection: Connection, bins: int = 10) -> dict:
     ).first()
     if latest is None or latest.toxicity_model is None:
         return {"model": None, "labels": {}}
-    label = func.json_each(scores.c.labels).table_valued("key", "value").alias("label")
+    label = _labels(connection.dialect.name)
     result: dict[str, list[int]] = {}
     for model, low, high, only in (
         (latest.toxicity_model, 0.0, 1.0, None),
         (latest.sentiment_model, -1.0, 1.0, "compound"),
     ):
         width = (high - low) / bins
-        position = func.min(
-            bins - 1, func.max(0, func.cast((label.c.value - low) / width, Integer))
-        )
+        value = cast(label.c.value, Float)
+        position = func.least(bins - 1, func.greatest(0, cast((value - low) / width, Integer)))
+        if connection.dialect.name == "sqlite":  # SQLite's min and max take several values
+            position = func.min(bins - 1, func.max(0, cast((value - low) / width, Integer)))
         query = (
             select(label.c.key, position.label("bin"), func.count())
             .select_from(scores.join(label, literal_column("1") == 1))
@@ -94,3 +103,11 @@ def histograms(connection: Connection, bins: int = 10) -> dict:
             name = f"sentiment.{key}" if only else f"toxicity.{key}"
             result.setdefault(name, [0] * bins)[position_] += count
     return {"model": latest.toxicity_model, "labels": result}
+
+
+def _labels(dialect: str):
+    """Each stored score's labels as (key, value) rows: JSON1's json_each on SQLite,
+    json_each_text on PostgreSQL."""
+    if dialect == "postgresql":
+        return func.json_each_text(scores.c.labels).table_valued("key", "value").alias("label")
+    return func.json_each(scores.c.labels).table_valued("key", "value").alias("label")

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
 
 from moderation.store.schema import (
     articles,
     comments,
+    decision_rules,
     review_states,
     reviews,
     rule_decisions,
@@ -207,9 +208,11 @@ def _conditions(wanted: QueueFilter) -> list:
         )
     ]
     if wanted.rule:
-        # The JSON list as text; instr, not LIKE, because "_" in rule ids would be a wildcard.
         conditions.append(
-            func.instr(cast(rule_decisions.c.rule_ids, String), f'"{wanted.rule}"') > 0
+            exists().where(
+                decision_rules.c.comment_id == rule_decisions.c.comment_id,
+                decision_rules.c.rule_id == wanted.rule,
+            )
         )
     if wanted.action:
         conditions.append(rule_decisions.c.action == wanted.action)

@@ -87,6 +87,15 @@ rule_decisions = Table(
     Column("top_score", Float),  # highest toxicity label of the own text: queue order
 )
 
+# The rules each decision matched (rule_decisions.rule_ids, one row each): filters read
+# the index on rule_id; since 0012.
+decision_rules = Table(
+    "decision_rules",
+    metadata,
+    Column("comment_id", String, ForeignKey("comments.id"), primary_key=True),
+    Column("rule_id", String, primary_key=True, index=True),
+)
+
 # Moderators' decisions: append-only (triggers refuse UPDATE and DELETE), never rewritten
 # by rescoring or by rules running again.
 reviews = Table(
