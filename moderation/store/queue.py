@@ -253,7 +253,10 @@ def decide(
 ) -> Outcome:
     """Record a moderator's decision, unless the comment changed since they saw it.
 
-    Run it in an immediate transaction (`Store.transaction(immediate=True)`).
+    The check is the write itself: the comment's state moves only if its latest review is
+    still the one the moderator saw (a conditional UPDATE, or an INSERT that yields to one
+    made first), so of two decisions at once on any database exactly one wins, and the
+    other is told who decided.
     """
     found = current(connection, comment_id)
     if found is None:
@@ -261,13 +264,15 @@ def decide(
             False, comment_id, "unknown", message=f"no comment '{comment_id}' in the store"
         )
     state, latest, by = found
-    if latest != seen_review_id:
-        return Outcome(
-            False, comment_id, state, latest, by, f"already decided by {by}: now {state}"
+    if latest == seen_review_id:
+        new_state = REVIEW_STATE[action]
+        review_id = _append(
+            connection, comment_id, moderator, action, note, state, new_state, now, latest
         )
-    new_state = REVIEW_STATE[action]
-    review_id = _append(connection, comment_id, moderator, action, note, state, new_state, now)
-    return Outcome(True, comment_id, new_state, review_id, moderator)
+        if review_id is not None:
+            return Outcome(True, comment_id, new_state, review_id, moderator)
+        state, latest, by = current(connection, comment_id)  # another decision came first
+    return Outcome(False, comment_id, state, latest, by, f"already decided by {by}: now {state}")
 
 
 def undo(connection: Connection, moderator: str, now: datetime) -> Outcome | None:
@@ -293,43 +298,55 @@ def undo(connection: Connection, moderator: str, now: datetime) -> Outcome | Non
         )
     restored = last.previous_state
     review_id = _append(
-        connection, last.comment_id, moderator, "undo", None, state, restored, now, undoes=last.id
-    )
+        connection, last.comment_id, moderator, "undo", None, state, restored, now, last.id,
+        undoes=last.id,
+    )  # fmt: skip
+    if review_id is None:
+        state, latest, by = current(connection, last.comment_id)
+        return Outcome(
+            False, last.comment_id, state, latest, by, f"changed since by {by}: now {state}"
+        )
     return Outcome(True, last.comment_id, restored, review_id, moderator)
 
 
 def _append(
-    connection, comment_id, moderator, action, note, previous, new_state, now, undoes=None
-) -> int:
-    review_id = connection.execute(
-        reviews.insert().values(
-            comment_id=comment_id,
-            moderator=moderator,
-            action=action,
-            note=note,
-            previous_state=previous,
-            new_state=new_state,
-            created_at=now,
-            undoes=undoes,
-        )
-    ).inserted_primary_key[0]
-    existing = connection.scalar(
-        select(func.count()).where(review_states.c.comment_id == comment_id)
-    )
-    if existing:
-        connection.execute(
-            review_states.update()
-            .where(review_states.c.comment_id == comment_id)
-            .values(state=new_state, review_id=review_id)
-        )
-    else:
-        connection.execute(
-            review_states.insert().values(
+    connection, comment_id, moderator, action, note, previous, new_state, now, seen, undoes=None
+) -> int | None:
+    """Append the review and point the comment's state at it, if its latest review is still
+    `seen`; else write nothing (the savepoint takes the review back: no DELETE on an
+    append-only table) and return None."""
+    with connection.begin_nested() as savepoint:
+        review_id = connection.execute(
+            reviews.insert().values(
+                comment_id=comment_id, moderator=moderator, action=action, note=note,
+                previous_state=previous, new_state=new_state, created_at=now, undoes=undoes,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+        if seen is None:  # never reviewed: the first state row wins, a later one yields
+            claim = _insert_once(connection.dialect.name).values(
                 comment_id=comment_id, state=new_state, review_id=review_id
             )
-        )
+        else:
+            claim = (
+                review_states.update()
+                .where(review_states.c.comment_id == comment_id, review_states.c.review_id == seen)
+                .values(state=new_state, review_id=review_id)
+            )
+        # RETURNING, not rowcount: psycopg reports no count for an INSERT that may do nothing
+        if connection.execute(claim.returning(review_states.c.review_id)).first() is None:
+            savepoint.rollback()
+            return None
     _move_count(connection, previous, new_state)
     return review_id
+
+
+def _insert_once(dialect: str):
+    """INSERT INTO review_states that does nothing where the comment already has a row."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(review_states).on_conflict_do_nothing(index_elements=["comment_id"])
 
 
 def _move_count(connection: Connection, old: str, new: str) -> None:
