@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -85,6 +86,7 @@ rule_decisions = Table(
     Column("toxicity_model", String, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("top_score", Float),  # highest toxicity label of the own text: queue order
+    Index("ix_rule_decisions_queue", "priority", "top_score"),  # the queue's order (0003)
 )
 
 # The rules each decision matched (rule_decisions.rule_ids, one row each): filters read
