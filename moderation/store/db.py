@@ -48,15 +48,18 @@ class Store:
         except IntegrityError:
             raise  # a broken invariant (an append-only table written to) is a bug, not input
         except (OperationalError, DatabaseError) as exc:  # disk full, read-only, locked...
-            raise StoreError(f"{_shown(self.engine.url)}: {exc.orig}{_hint(exc.orig)}") from None
+            raise StoreError(
+                f"{_shown(self.engine.url)}: {_line(exc.orig)}{_hint(exc.orig)}"
+            ) from None
 
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()
 
 
-def open_store(url: str, create: bool = True) -> Store:
-    """Open (and with `create`, make) the store at `url`, upgraded to the current schema."""
+def open_store(url: str, create: bool = True, migrate: bool = True) -> Store:
+    """Open (and with `create`, make) the store at `url`, upgraded to the current schema
+    (unless `migrate` is false: to look at a store as it is)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -85,6 +88,8 @@ def open_store(url: str, create: bool = True) -> Store:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    if not migrate:
+        return Store(engine)
     try:
         # Immediate: two processes opening a new store migrate it one after the other.
         with engine.connect() as connection:
@@ -93,7 +98,7 @@ def open_store(url: str, create: bool = True) -> Store:
                 _migrate(connection)
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        raise StoreError(f"{shown}: cannot open the store ({exc.orig})") from None
+        raise StoreError(f"{shown}: cannot open the store ({_line(exc.orig)})") from None
     return Store(engine)
 
 
@@ -102,6 +107,11 @@ _HINTS = {
     "database or disk is full": " (free some disk space and run again: nothing was lost)",
     "attempt to write a readonly database": " (the file or its folder cannot be written)",
 }
+
+
+def _line(error: object) -> str:
+    """A driver's message on one line (PostgreSQL's come with a second line of advice)."""
+    return " ".join(str(error).split())
 
 
 def _hint(error: object) -> str:
@@ -130,14 +140,27 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get("immediate") else "BEGIN")
 
 
-def _migrate(connection: Connection) -> None:
-    from alembic import command
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
+def head_revision() -> str:
+    """The schema version this code writes."""
     from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _alembic_config():
+    from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", "moderation.store:migrations")
+    return config
+
+
+def _migrate(connection: Connection) -> None:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config()
     config.attributes["connection"] = connection
     scripts = ScriptDirectory.from_config(config)
     current = MigrationContext.configure(connection).get_current_revision()

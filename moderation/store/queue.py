@@ -73,6 +73,14 @@ def counts(connection: Connection) -> dict[str, int]:
 
 def refresh_counts(connection: Connection) -> None:
     """Recount every state from scratch (after a scoring run)."""
+    found = [{"state": s, "count": n} for s, n in recount(connection).items() if n]
+    connection.execute(state_counts.delete())
+    if found:
+        connection.execute(state_counts.insert(), found)
+
+
+def recount(connection: Connection) -> dict[str, int]:
+    """Comments in each state, counted from the rows (what `counts` keeps)."""
     # Not labelled "state": SQLite would group by the review_states.state column instead.
     effective = _state.label("effective_state")
     query = (
@@ -84,11 +92,8 @@ def refresh_counts(connection: Connection) -> None:
         )
         .group_by(effective)
     )
-    rows = connection.execute(query).all()
-    connection.execute(state_counts.delete())
-    found = [{"state": state, "count": count} for state, count in rows if state in STATES]
-    if found:
-        connection.execute(state_counts.insert(), found)
+    found = dict(connection.execute(query).all())
+    return {state: found.get(state, 0) for state in STATES}
 
 
 def states(connection: Connection, ids: list[str]) -> dict[str, str]:
