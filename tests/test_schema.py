@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from moderation.store import open_store
-from moderation.store.schema import metadata
+from moderation.store.schema import described, metadata
 
 
 @pytest.fixture
@@ -20,6 +20,34 @@ def test_the_migrated_schema_is_the_described_one(settings):
     store = open_store(settings.db_url)
     try:
         with store.engine.connect() as connection:
-            assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+            context = MigrationContext.configure(
+                connection, opts={"include_object": lambda _o, name, *_: described(name)}
+            )
+            assert compare_metadata(context, metadata) == []
+    finally:
+        store.close()
+
+
+def test_search_finds_words_of_the_text_or_author_on_both_databases(settings):
+    from conftest import SEEDS
+
+    from moderation.pipeline import score_paths
+    from moderation.scoring.toxicity import open_toxicity_scorer
+    from moderation.store.queue import QueueFilter, page
+
+    score_paths([SEEDS], settings, lambda: open_toxicity_scorer(settings.toxicity))
+    store = open_store(settings.db_url)
+    everything = ("awaiting", "held", "escalated", "approved", "rejected")
+    try:
+        with store.transaction() as connection:
+
+            def authors(words: str) -> set[str]:
+                wanted = QueueFilter(states=everything, search=words, per_page=None)
+                return {row["author"] for row in page(connection, wanted)}
+
+            assert authors("sheep") == {"Daniel Coca"}
+            assert authors("terrorist nations") == {"targetdrone"}
+            assert authors("targetdrone") == {"targetdrone"}  # the author's name
+            assert authors('nations "AND OR* NEAR(') == set()  # search syntax is just words
     finally:
         store.close()

@@ -122,6 +122,7 @@ def test_filters(client):
     assert {a for _, _, a in queue_items(client, "?author=Mel_Okafor")} == {"Mel_Okafor"}
     assert {a for _, _, a in queue_items(client, "?action=hold")} == {"targetdrone"}
     assert queue_items(client, "?state=rejected") == []
+    assert {a for _, _, a in queue_items(client, "?q=terrorist+nations")} == {"targetdrone"}
 
 
 def test_a_decision_leaves_the_queue_and_is_audited(client):

@@ -83,6 +83,7 @@ def _filter(args) -> QueueFilter:
         action=args.get("action") if args.get("action") in ("hold", "flag", "reject") else None,
         article=args.get("article") or None,
         author=args.get("author") or None,
+        search=(args.get("q") or "")[:200] or None,
         min_score=_float(args.get("min_score")),
         max_score=_float(args.get("max_score")),
         page=min(MAX_PAGE, max(1, _int(args.get("page")) or 1)),

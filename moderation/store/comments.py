@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, column, func, literal_column, select, text
 
 from moderation.records import Comment, ReplyBasis, text_key
 from moderation.store.db import upsert
@@ -217,3 +217,18 @@ def latest_with_text(connection: Connection, text: str) -> str | None:
         .limit(1)
     )
     return connection.scalar(query)
+
+
+def matching(dialect: str, query: str):
+    """A condition on `comments`: its author or text has every word of `query` (FTS5 on
+    SQLite, the tsvector GIN index on PostgreSQL; see migration 0013)."""
+    words = query.split()
+    if dialect == "postgresql":
+        vector = literal_column("to_tsvector('simple', comments.author || ' ' || comments.text)")
+        return vector.op("@@")(func.plainto_tsquery(literal_column("'simple'"), " ".join(words)))
+    # Each word quoted: FTS5's own syntax (AND, NEAR, "*", column:) stays out of a search box.
+    phrase = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    found = text("SELECT rowid FROM comments_fts WHERE comments_fts MATCH :phrase").bindparams(
+        phrase=phrase
+    )
+    return literal_column("comments.rowid").in_(found.columns(column("rowid")))

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
 
+from moderation.store import comments as comment_store
 from moderation.store.schema import (
     articles,
     comments,
@@ -46,6 +47,7 @@ class QueueFilter:
     action: str | None = None
     article: str | None = None
     author: str | None = None
+    search: str | None = None  # words the comment's text or author has
     min_score: float | None = None
     max_score: float | None = None
     page: int = 1
@@ -172,7 +174,13 @@ def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = N
                 ),
             )
         )
-        .where(*(_conditions(wanted) if comment_id is None else [comments.c.id == comment_id]))
+        .where(
+            *(
+                _conditions(wanted, connection.dialect.name)
+                if comment_id is None
+                else [comments.c.id == comment_id]
+            )
+        )
         .order_by(
             rule_decisions.c.priority.desc(), rule_decisions.c.top_score.desc(), comments.c.id
         )
@@ -199,12 +207,12 @@ def total(connection: Connection, wanted: QueueFilter) -> int:
                 review_states, review_states.c.comment_id == rule_decisions.c.comment_id
             )
         )
-        .where(*_conditions(wanted))
+        .where(*_conditions(wanted, connection.dialect.name))
     )
     return connection.scalar(query) or 0
 
 
-def _conditions(wanted: QueueFilter) -> list:
+def _conditions(wanted: QueueFilter, dialect: str) -> list:
     machine = [action for action, state in MACHINE_STATE.items() if state in wanted.states]
     conditions = [
         or_(
@@ -225,6 +233,8 @@ def _conditions(wanted: QueueFilter) -> list:
         conditions.append(comments.c.article_id == wanted.article)
     if wanted.author:
         conditions.append(comments.c.author == wanted.author)
+    if wanted.search and wanted.search.split():
+        conditions.append(comment_store.matching(dialect, wanted.search))
     if wanted.min_score is not None:
         conditions.append(rule_decisions.c.top_score >= wanted.min_score)
     if wanted.max_score is not None:

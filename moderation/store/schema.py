@@ -213,3 +213,10 @@ coral_secrets = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("retired_at", DateTime(timezone=True)),  # NULL while it is accepted
 )
+
+
+def described(name: str | None) -> bool:
+    """Whether the schema above describes this table or index: the text-search indexes
+    (migration 0013: an FTS5 table and its shadow tables on SQLite, an index over an
+    expression on PostgreSQL) are made by the migration alone."""
+    return not (name or "").startswith(("comments_fts", "ix_comments_search"))
