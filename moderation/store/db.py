@@ -75,7 +75,7 @@ def open_store(url: str, create: bool = True, migrate: bool = True) -> Store:
         if not path.parent.exists():
             raise StoreError(f"{path}: folder {path.parent} does not exist")
     try:
-        engine = create_engine(parsed)
+        engine = create_engine(parsed, **_pool(parsed))
     except NoSuchModuleError:
         raise StoreError(
             f"{shown}: unknown kind of database '{parsed.drivername}' "
@@ -107,6 +107,16 @@ _HINTS = {
     "database or disk is full": " (free some disk space and run again: nothing was lost)",
     "attempt to write a readonly database": " (the file or its folder cannot be written)",
 }
+
+
+def _pool(url: URL) -> dict:
+    """Connection pool settings for a server database, per process (a gunicorn worker):
+    connections are checked before use (a restarted server or a dropped connection costs
+    a retry, not an error page) and recycled every 30 minutes. Up to 5 + 10 connections a
+    process: 4 workers need 60 of PostgreSQL's default 100."""
+    if url.get_backend_name() == "sqlite":
+        return {}
+    return {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True, "pool_recycle": 1800}
 
 
 def _line(error: object) -> str:
