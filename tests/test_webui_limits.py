@@ -6,13 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
+import pytest
 from conftest import csrf_token, login
+from sqlalchemy import func, select
 from test_webui import decide, queue_items
 
 from moderation.pipeline import score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
+from moderation.store import open_store
+from moderation.store.schema import reviews
+
+
+@pytest.fixture
+def store_url(db_url):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return db_url
 
 
 def post(client, body):
@@ -47,8 +56,10 @@ def test_a_note_over_500_characters_is_refused_and_nothing_is_decided(client, sc
     response = decide(client, "reject", first[:2], note="x" * 1_000_000)
     assert response.status_code == 400
     assert response.json["error"] == "a note is text of at most 500 characters"
-    with sqlite3.connect(scored_store.db) as connection:
-        assert connection.execute("select count(*) from reviews").fetchone() == (0,)
+    store = open_store(scored_store.db_url)
+    with store.transaction() as connection:
+        assert connection.scalar(select(func.count()).select_from(reviews)) == 0
+    store.close()
 
 
 def test_formulas_in_the_audit_export_stay_text(scored_store, app, tmp_path):
