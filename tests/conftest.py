@@ -169,6 +169,18 @@ def client(app):
     return app.test_client()
 
 
+def query(url: str, sql: str) -> list[tuple]:
+    """The rows of a SQL query on the store at `url`, SQLite or PostgreSQL."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(Settings(db=url).db_url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
 def login(client, name: str):
     """Log in through the real form, CSRF token included."""
     import re

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from conftest import DATA
+from conftest import DATA, query
 
 from moderation.store import coral as coral_store
 from moderation.store import open_store
@@ -17,6 +16,12 @@ from webui import create_app
 
 LIVE_RULES = DATA / "rules" / "live.yml"
 OLD, NEW = "ssc_old-secret-0123456789", "ssc_new-secret-9876543210"
+
+
+@pytest.fixture
+def store_url(db_url):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return db_url
 
 
 @pytest.fixture
@@ -77,7 +82,7 @@ def test_no_rule_acting_is_204_with_no_body(coral):
     assert response.data == b""
 
 
-def test_signatures_rotated_wrong_and_missing(coral, db_path):
+def test_signatures_rotated_wrong_and_missing(coral, settings):
     body = request_body("flagme during a secret roll")
     # Coral signs with both its old and new secret while it rolls; we know only one of them.
     assert post(coral, body, sign(body, NEW, OLD)).status_code == 200
@@ -87,11 +92,11 @@ def test_signatures_rotated_wrong_and_missing(coral, db_path):
         assert refused.get_json()["error"]["status"] == "UNAUTHENTICATED"
     tampered = request_body("holdme, but changed after signing")
     assert post(coral, tampered, sign(body, OLD)).status_code == 401
-    stored = sqlite3.connect(db_path).execute("select text from comments").fetchall()
+    stored = query(settings.db_url, "select text from comments")
     assert stored == [("flagme during a secret roll",)]  # nothing from the refused requests
 
 
-def test_unsigned_garbage_is_refused_before_it_is_read(coral, db_path):
+def test_unsigned_garbage_is_refused_before_it_is_read(coral, settings):
     assert post(coral, b"{not json", None).status_code == 401
     bad = b"{not json"
     answer = post(coral, bad, sign(bad, OLD))
@@ -109,45 +114,49 @@ def test_unsigned_garbage_is_refused_before_it_is_read(coral, db_path):
     assert answer.status_code == 400 and "author.id" in answer.get_json()["error"]["message"]
 
 
-def test_live_comments_land_in_the_store_with_their_coral_ids(coral, db_path):
+def test_live_comments_land_in_the_store_with_their_coral_ids(coral, settings):
     parent = request_body("<p>First!</p>", comment_id="c-1", author="u-parent")
     post(coral, parent, sign(parent, OLD))
     reply = request_body(
         "<blockquote>First!</blockquote><p>holdme</p>", parent="c-1", author="u-reply"
     )
     assert post(coral, reply, sign(reply, OLD)).status_code == 200
-    db = sqlite3.connect(db_path)
-    rows = db.execute(
+    rows = query(
+        settings.db_url,
         "select c.author, c.text, c.quote, c.parent_id, c.depth, a.source, d.action "
         "from comments c join articles a on a.id = c.article_id "
-        "left join rule_decisions d on d.comment_id = c.id order by c.first_seen"
-    ).fetchall()
+        "left join rule_decisions d on d.comment_id = c.id order by c.first_seen",
+    )
     assert rows == [
         ("u-parent", "First!", None, None, 0, "https://news.example/story-1", None),
         ("u-reply", "holdme", "First!", "coral-c-1", 1, "https://news.example/story-1", "hold"),
     ]
-    held = db.execute("select count(*) from state_counts where state = 'held' and count = 1")
-    assert held.fetchone() == (1,)
+    held = query(
+        settings.db_url, "select count(*) from state_counts where state = 'held' and count = 1"
+    )
+    assert held == [(1,)]
 
 
-def test_an_edit_decides_again_and_keeps_the_earlier_decision(coral, db_path):
+def test_an_edit_decides_again_and_keeps_the_earlier_decision(coral, settings):
     first = request_body("<p>holdme</p>")
     assert post(coral, first, sign(first, OLD)).get_json()["status"] == "SYSTEM_WITHHELD"
     edit = request_body("<p>A calmer comment now.</p>", action="EDIT")
     assert post(coral, edit, sign(edit, OLD)).status_code == 204
-    db = sqlite3.connect(db_path)
-    assert db.execute("select text from comments").fetchall() == [("A calmer comment now.",)]
-    assert db.execute("select action from rule_decisions").fetchall() == [(None,)]
-    history = db.execute("select text, action, rule_ids from comment_revisions").fetchall()
-    assert history == [("holdme", "hold", '["hold-word"]')]
+    assert query(settings.db_url, "select text from comments") == [("A calmer comment now.",)]
+    assert query(settings.db_url, "select action from rule_decisions") == [(None,)]
+    [(text, action, rule_ids)] = query(
+        settings.db_url, "select text, action, rule_ids from comment_revisions"
+    )
+    rule_ids = json.loads(rule_ids) if isinstance(rule_ids, str) else rule_ids  # JSON on PostgreSQL
+    assert (text, action, rule_ids) == ("holdme", "hold", ["hold-word"])
     unknown = request_body("<p>edited</p>", action="EDIT", author="nobody")
     assert post(coral, unknown, sign(unknown, OLD)).status_code == 404
 
 
-def test_staff_comments_pass_unless_a_setting_says_otherwise(coral, settings, db_path, tmp_path):
+def test_staff_comments_pass_unless_a_setting_says_otherwise(coral, settings, tmp_path):
     body = request_body("<p>holdme, says the editor</p>", role="STAFF", author="editor")
     assert post(coral, body, sign(body, OLD)).status_code == 204
-    stored = sqlite3.connect(db_path).execute("select author from comments").fetchall()
+    stored = query(settings.db_url, "select author from comments")
     assert stored == [("editor",)]  # kept for the thread, not decided
     config = tmp_path / "strict.toml"
     config.write_text("[live]\nmoderate_staff = true\n")
@@ -160,23 +169,26 @@ def test_staff_comments_pass_unless_a_setting_says_otherwise(coral, settings, db
 def test_phases_from_the_command_line(runner, settings):
     from moderation.cli import cli
 
-    made = runner.invoke(cli, ["coral", "add-phase", "news", "--url", "https://mod.example.org/"])
+    db = ["--db", settings.db]
+    made = runner.invoke(
+        cli, ["coral", "add-phase", "news", "--url", "https://mod.example.org/", *db]
+    )
     assert made.exit_code == 0, made.output
     assert "Endpoint URL:   https://mod.example.org/coral/moderation" in made.output
     secret = made.output.split("Signing secret: ")[1].split()[0]
-    rolled = runner.invoke(cli, ["coral", "rotate", "news", "--secret", NEW])
+    rolled = runner.invoke(cli, ["coral", "rotate", "news", "--secret", NEW, *db])
     assert "Both secrets are accepted" in rolled.output
-    assert "news" in runner.invoke(cli, ["coral", "list"]).output
+    assert "news" in runner.invoke(cli, ["coral", "list", *db]).output
     app = create_app({"TESTING": True, "MODERATION_DB": settings.db,
                       "MODERATION_RULES": str(LIVE_RULES), "SECRET_KEY": "test"})  # fmt: skip
     client = app.test_client()
     body = request_body("flagme")
     assert post(client, body, sign(body, secret)).status_code == 200
     assert post(client, body, sign(body, NEW)).status_code == 200
-    assert "Retired 1" in runner.invoke(cli, ["coral", "rotate", "news", "--finish"]).output
+    assert "Retired 1" in runner.invoke(cli, ["coral", "rotate", "news", "--finish", *db]).output
     assert post(client, body, sign(body, secret)).status_code == 401
     assert post(client, body, sign(body, NEW)).status_code == 200
-    assert runner.invoke(cli, ["coral", "rotate", "nope"]).exit_code == 1
+    assert runner.invoke(cli, ["coral", "rotate", "nope", *db]).exit_code == 1
 
 
 def test_moderators_see_a_live_comment_and_its_earlier_version(coral, settings):
