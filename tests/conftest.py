@@ -181,6 +181,15 @@ def query(url: str, sql: str) -> list[tuple]:
         engine.dispose()
 
 
+def dump(url: str) -> str:
+    """Every row of every table of the store at `url`, as text (SQLite or PostgreSQL)."""
+    from moderation.store.schema import metadata
+
+    return "\n".join(
+        str(row) for t in metadata.sorted_tables for row in query(url, f"select * from {t.name}")
+    )
+
+
 def login(client, name: str):
     """Log in through the real form, CSRF token included."""
     import re

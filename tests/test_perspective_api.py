@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from conftest import DATA, DEFAULT_RULES
+from conftest import DATA, DEFAULT_RULES, dump, query
 
 from moderation.store import keys as key_store
 from moderation.store import open_store
@@ -22,6 +21,12 @@ def make_key(settings, name="site", rate=100.0) -> str:
         key = key_store.add(connection, name, rate, datetime.now(UTC))
     store.close()
     return key
+
+
+@pytest.fixture
+def store_url(db_url):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return db_url
 
 
 def app_for(settings, rules=DEFAULT_RULES, config=None):
@@ -168,7 +173,7 @@ def test_keys_are_checked_and_rate_limited(settings):
     )
 
 
-def test_do_not_store_keeps_no_text_anywhere(settings, db_path):
+def test_do_not_store_keeps_no_text_anywhere(settings):
     key = make_key(settings)
     app = app_for(settings)
     client = app.test_client()
@@ -180,16 +185,16 @@ def test_do_not_store_keeps_no_text_anywhere(settings, db_path):
     }
     assert client.post(f"/v1alpha1/comments:analyze?key={key}", json=body).status_code == 200
     app.extensions["moderation"].moderator.flush()  # scores are written moments later
-    dump = "\n".join(sqlite3.connect(db_path).iterdump())
-    assert "Zanzibar" not in dump
-    assert "alt-profanity-check" in dump  # its scores are cached, by the text's hash
+    stored = dump(settings.db_url)
+    assert "Zanzibar" not in stored
+    assert "alt-profanity-check" in stored  # its scores are cached, by the text's hash
     body["doNotStore"] = False
     answer = client.post(f"/v1alpha1/comments:analyze?key={key}", json=body).get_json()
     assert answer["moderation"]["commentId"]
-    assert "Zanzibar" in "\n".join(sqlite3.connect(db_path).iterdump())
+    assert "Zanzibar" in dump(settings.db_url)
 
 
-def test_a_decision_made_in_coral_is_recorded_as_a_moderators(settings, db_path):
+def test_a_decision_made_in_coral_is_recorded_as_a_moderators(settings):
     key = make_key(settings)
     client = app_for(settings, LIVE_RULES).test_client()
     body = {"comment": {"text": "flagme please"}, "requestedAttributes": {"PROFANITY": {}},
@@ -206,7 +211,7 @@ def test_a_decision_made_in_coral_is_recorded_as_a_moderators(settings, db_path)
         "clientToken": "comment:42",
         "moderation": {"commentId": "coral-42", "state": "rejected"},
     }
-    reviews = sqlite3.connect(db_path).execute("select moderator, action from reviews").fetchall()
+    reviews = query(settings.db_url, "select moderator, action from reviews")
     assert reviews == [("coral (site)", "reject")]
     unknown = client.post(
         f"/v1alpha1/comments:suggestscore?key={key}",
