@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = 2.0
 
 
-def build(path: Path, count: int) -> str:
-    """A store with `count` generated, scored and decided comments, and one moderator."""
-    url = f"sqlite:///{path}"
+def build(url: str, count: int) -> str:
+    """A store at `url` with `count` generated, scored and decided comments, and one
+    moderator."""
     store = open_store(url)
     rules = load_rules(ROOT / "rules" / "default.yml")
     rng = random.Random(count)
@@ -116,7 +116,7 @@ def main() -> None:
         results = {}
         for count in (args.small, args.large):
             started = time.perf_counter()
-            url = build(Path(folder) / f"queue-{count}.db", count)
+            url = build(f"sqlite:///{Path(folder) / f'queue-{count}.db'}", count)
             print(
                 f"built a store of {count:,} comments in {time.perf_counter() - started:.1f} s",
                 file=sys.stderr,
