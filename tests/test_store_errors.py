@@ -20,7 +20,8 @@ from moderation.cli import cli
     ("url", "words"),
     [
         ("foo://somewhere/db", "unknown kind of database 'foo'"),
-        ("postgresql://ana:s3cret-pw@127.0.0.1:1/news", "driver is not installed"),
+        ("postgresql+psycopg2://ana:s3cret-pw@127.0.0.1:1/news", "driver is not installed"),
+        ("postgresql://ana:s3cret-pw@127.0.0.1:1/news", "failed: Connection refused"),
     ],
 )
 def test_a_store_url_that_cannot_work_is_one_line(runner, url, words):

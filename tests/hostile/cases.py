@@ -176,6 +176,8 @@ CASES = [
     Case("a store file that is not SQLite", ERROR, "file is not a database", store(not_a_store)),
     Case("an unknown store URL", ERROR, "unknown kind of database", store(lambda f: "foo://x")),
     Case("PostgreSQL without its driver", ERROR, "its database driver is not installed",
+         store(lambda f: "postgresql+psycopg2://u:secret@127.0.0.1:1/x")),
+    Case("PostgreSQL that does not answer", ERROR, "failed: Connection refused",
          store(lambda f: "postgresql://u:secret@127.0.0.1:1/x")),
 ]  # fmt: skip
 
