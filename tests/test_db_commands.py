@@ -55,16 +55,23 @@ def test_check_finds_broken_rows_and_wrong_counts(runner, scored_store):
 
 
 def test_upgrade_migrates_an_older_store(runner, tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from moderation.store.db import _alembic_config
+
     path = tmp_path / "old.db"
-    open_store(f"sqlite:///{path}").close()
-    with sqlite3.connect(path) as connection:  # as a store of the previous version
-        connection.execute("DROP TABLE decision_rules")
-        connection.execute("UPDATE alembic_version SET version_num = '0011'")
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:  # a store as an earlier version left it
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0011")
+    engine.dispose()
     behind = runner.invoke(cli, ["db", "check", "--db", str(path)])
     assert behind.exit_code == 1 and "run `moderation db upgrade`" in behind.stderr
     result = runner.invoke(cli, ["db", "upgrade", "--db", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "Schema 0012 (was 0011)"
+    assert result.stdout.strip() == "Schema 0013 (was 0011)"
     assert runner.invoke(cli, ["db", "check", "--db", str(path)]).exit_code == 0
 
 

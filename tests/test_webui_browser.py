@@ -22,6 +22,12 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
+def store_url(db_url):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return db_url
+
+
+@pytest.fixture
 def server(app):
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
