@@ -181,13 +181,21 @@ def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = N
                 else [comments.c.id == comment_id]
             )
         )
-        .order_by(
-            rule_decisions.c.priority.desc(), rule_decisions.c.top_score.desc(), comments.c.id
-        )
+        .order_by(*_queue_order(connection.dialect.name))
     )
     if wanted.per_page is not None:
         query = query.limit(wanted.per_page).offset((max(wanted.page, 1) - 1) * wanted.per_page)
     return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def _queue_order(dialect: str) -> list:
+    """Highest priority first, then highest toxicity, unscored last; the same order on both
+    databases (PostgreSQL puts NULL first in a descending order unless told otherwise;
+    its index for this order is made by migration 0014)."""
+    priority, top = rule_decisions.c.priority.desc(), rule_decisions.c.top_score.desc()
+    if dialect == "postgresql":
+        priority, top = priority.nulls_last(), top.nulls_last()
+    return [priority, top, rule_decisions.c.comment_id]
 
 
 def flagged(connection: Connection, limit: int | None = None) -> list[dict]:

@@ -218,5 +218,8 @@ coral_secrets = Table(
 def described(name: str | None) -> bool:
     """Whether the schema above describes this table or index: the text-search indexes
     (migration 0013: an FTS5 table and its shadow tables on SQLite, an index over an
-    expression on PostgreSQL) are made by the migration alone."""
-    return not (name or "").startswith(("comments_fts", "ix_comments_search"))
+    expression on PostgreSQL) and PostgreSQL's queue-order index (0014, NULLS LAST) are
+    made by the migrations alone."""
+    return not (name or "").startswith(
+        ("comments_fts", "ix_comments_search", "ix_rule_decisions_queue_order")
+    )
