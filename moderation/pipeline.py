@@ -70,8 +70,8 @@ class Outcome(IntEnum):
     READ_ALL = 0  # every record of every input was read
     RECORDS_SKIPPED = 3  # some records could not be read and were skipped
     INPUT_EMPTY = 4  # an input gave no comments: nothing read at all, or a file named on the
-    # command line (or an export found in a folder) gave none; a saved page found in a folder
-    # may have no comment section (an article nobody commented on)
+    # command line (or an export found in a folder) gave none; a saved page (text or HTML)
+    # found in a folder may have no comment section (an article nobody commented on)
 
 
 @dataclass
@@ -91,7 +91,7 @@ class FileSummary:
     def empty(self) -> bool:
         """It gave nothing where something was expected."""
         read = self.comments or self.resumed or self.duplicates
-        return not read and (self.named or self.format != "page")
+        return not read and (self.named or self.format not in ("page", "html"))
 
 
 def outcome(files: list[FileSummary]) -> Outcome:

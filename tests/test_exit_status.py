@@ -4,9 +4,10 @@ input gave nothing (1 for an error that stops the run, 2 for a usage error)."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
-from conftest import SEEDS
+from conftest import DATA, SEEDS
 
 from moderation.cli import cli
 
@@ -22,9 +23,14 @@ def run(request, runner, db_path):
     return invoke
 
 
-def test_all_read_is_0_and_a_folder_may_hold_pages_without_comments(run):
+def test_all_read_is_0_and_a_folder_may_hold_pages_without_comments(run, tmp_path):
     result = run(str(SEEDS))  # four of its five pages have no comment section
     assert result.exit_code == 0, result.output
+    html, folder = DATA / "html", tmp_path / "pages"
+    folder.mkdir()
+    shutil.copy(html / "no_comment_section.html", folder)  # HTML pages too
+    shutil.copy(html / "blogger.html", folder)
+    assert run(str(folder)).exit_code == 0
 
 
 def test_a_skipped_record_is_3(run, tmp_path):
