@@ -123,6 +123,14 @@ def test_filters(client):
     assert {a for _, _, a in queue_items(client, "?action=hold")} == {"targetdrone"}
     assert queue_items(client, "?state=rejected") == []
     assert {a for _, _, a in queue_items(client, "?q=terrorist+nations")} == {"targetdrone"}
+    assert {a for _, _, a in queue_items(client, "?author=mel_okafor")} == {
+        "Mel_Okafor"
+    }  # any case
+    by_title = {a for _, _, a in queue_items(client, "?article=blackberry+could+EXIT")}
+    assert "targetdrone" in by_title and "Mel_Okafor" not in by_title
+    shown = client.get("/?article=blackberry+could+EXIT").data.decode()
+    assert f">{len(by_title)} comment(s) · page 1" in shown  # the count is of the same filter
+    assert queue_items(client, "?article=100%25") == []  # % is a character, not a wildcard
 
 
 def test_a_decision_leaves_the_queue_and_is_audited(client):

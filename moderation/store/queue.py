@@ -211,9 +211,9 @@ def total(connection: Connection, wanted: QueueFilter) -> int:
     query = (
         select(func.count())
         .select_from(
-            rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id).outerjoin(
-                review_states, review_states.c.comment_id == rule_decisions.c.comment_id
-            )
+            rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id)
+            .join(articles, articles.c.id == comments.c.article_id)
+            .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
         )
         .where(*_conditions(wanted, connection.dialect.name))
     )
@@ -237,10 +237,15 @@ def _conditions(wanted: QueueFilter, dialect: str) -> list:
         )
     if wanted.action:
         conditions.append(rule_decisions.c.action == wanted.action)
-    if wanted.article:
-        conditions.append(comments.c.article_id == wanted.article)
-    if wanted.author:
-        conditions.append(comments.c.author == wanted.author)
+    if wanted.article:  # its id, or words of its title (any case)
+        conditions.append(
+            or_(
+                comments.c.article_id == wanted.article,
+                func.lower(articles.c.title).contains(wanted.article.lower(), autoescape=True),
+            )
+        )
+    if wanted.author:  # names are compared without case, as logins are
+        conditions.append(func.lower(comments.c.author) == wanted.author.lower())
     if wanted.search and wanted.search.split():
         conditions.append(comment_store.matching(dialect, wanted.search))
     if wanted.min_score is not None:
