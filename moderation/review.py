@@ -16,6 +16,7 @@ from moderation.store import reviews as review_store
 from moderation.store.queue import Outcome, QueueFilter
 
 ACTIONS = ("approve", "reject", "escalate")
+REASONS = ("abuse", "hate", "spam", "off-topic", "harassment", "other")  # why, for a reject
 MAX_NOTE = 500  # characters in a moderator's note, enforced here, not only in the form
 
 
@@ -98,20 +99,26 @@ def decide(
     moderator: str,
     action: str,
     note: str | None = None,
+    reason: str | None = None,
 ) -> tuple[list[Outcome], dict[str, int]]:
     """Apply one action to each (comment id, review id seen) in one transaction.
 
     A comment someone else decided since it was seen is left alone and reported as such.
+    A reject may say why: one of REASONS ("other" wants a note).
     """
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
+    if reason is not None and (action != "reject" or reason not in REASONS):
+        raise ValueError(f"a reason goes with a reject and is one of {', '.join(REASONS)}")
+    if reason == "other" and not (note or "").strip():
+        raise ValueError("the reason 'other' wants a note saying what it is")
     if note is not None and len(note) > MAX_NOTE:
         raise ValueError(f"a note is at most {MAX_NOTE} characters")
     now = datetime.now(UTC)
     with store.transaction(immediate=True) as connection:
         outcomes = [
             queue_store.decide(
-                connection, comment_id, moderator, action, seen_id, now, note or None
+                connection, comment_id, moderator, action, seen_id, now, note or None, reason
             )
             for comment_id, seen_id in seen
         ]

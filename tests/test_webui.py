@@ -345,3 +345,24 @@ def test_a_comment_awaiting_approval_on_the_site_says_so_in_the_queue(
     html = client.get("/", query_string={"author": "Pete Nowak"}).data.decode()
     assert "</mark>, the lot of them." in html
     assert '<span class="source-status status-pending"' in html and "pending on the site" in html
+
+
+def test_a_reject_says_why_and_the_audit_shows_it(client):
+    login(client, "mo")
+    first, second = queue_items(client)[:2]
+    headers = {"X-CSRFToken": csrf_token(client)}
+
+    def reject(item, **extra):
+        body = {"action": "reject", "items": [{"id": item[0], "seen": item[1] or None}]} | extra
+        return client.post("/decisions", json=body, headers=headers)
+
+    assert reject(first, reason="nonsense").status_code == 400
+    refused = reject(first, reason="other")
+    assert refused.status_code == 400
+    assert refused.json["error"] == "the reason 'other' wants a note saying what it is"
+    assert reject(first, reason="spam").json["results"][0]["ok"] is True
+    assert reject(second, reason="other", note="doxxing").json["results"][0]["ok"] is True
+    rows = list(csv.DictReader(io.StringIO(client.get("/audit.csv").data.decode())))
+    assert [(r["reason"], r["note"]) for r in rows] == [("other", "doxxing"), ("spam", "")]
+    assert "<td>spam</td>" in client.get("/audit").data.decode()
+    assert '<select id="reason" name="reason">' in client.get("/").data.decode()

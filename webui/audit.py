@@ -21,6 +21,7 @@ COLUMNS = (
     "new_state",
     "comment_id",
     "author",
+    "reason",
     "note",
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from moderation.review import ACTIONS, MAX_NOTE, decide, item, queue, undo
+from moderation.review import ACTIONS, MAX_NOTE, REASONS, decide, item, queue, undo
 from moderation.store.queue import OPEN, STATES, QueueFilter
 from webui.state import moderation
 
@@ -22,7 +22,7 @@ def index():
     args = request.args.to_dict(flat=False)
     return render_template(
         "queue.html", items=items, total=total, counts=counts, wanted=wanted, pages=pages,
-        states=STATES, rule_ids=[r.id for r in moderation().rules.rules],
+        states=STATES, rule_ids=[r.id for r in moderation().rules.rules], reasons=REASONS,
         page_url=lambda n: url_for("queue.index", **(args | {"page": n})),
     )  # fmt: skip
 
@@ -50,7 +50,13 @@ def decisions():
     note = source.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
         return _bad(f"a note is text of at most {MAX_NOTE} characters")
-    outcomes, counts = decide(moderation().store, seen, current_user.name, action, note)
+    reason = source.get("reason") or None
+    if action != "reject":
+        reason = None  # the page's reason box is for rejects only
+    try:
+        outcomes, counts = decide(moderation().store, seen, current_user.name, action, note, reason)
+    except ValueError as exc:  # a reason not on the list, "other" without a note
+        return _bad(str(exc))
     if payload is None:  # without the script: back to the queue with a message
         for outcome in outcomes:
             flash(f"{action}: done" if outcome.ok else outcome.message)

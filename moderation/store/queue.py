@@ -278,6 +278,7 @@ def decide(
     seen_review_id: int | None,
     now: datetime,
     note: str | None = None,
+    reason: str | None = None,
 ) -> Outcome:
     """Record a moderator's decision, unless the comment changed since they saw it.
 
@@ -295,8 +296,9 @@ def decide(
     if latest == seen_review_id:
         new_state = REVIEW_STATE[action]
         review_id = _append(
-            connection, comment_id, moderator, action, note, state, new_state, now, latest
-        )
+            connection, comment_id, moderator, action, note, state, new_state, now, latest,
+            reason=reason,
+        )  # fmt: skip
         if review_id is not None:
             return Outcome(True, comment_id, new_state, review_id, moderator)
         state, latest, by = current(connection, comment_id)  # another decision came first
@@ -338,8 +340,9 @@ def undo(connection: Connection, moderator: str, now: datetime) -> Outcome | Non
 
 
 def _append(
-    connection, comment_id, moderator, action, note, previous, new_state, now, seen, undoes=None
-) -> int | None:
+    connection, comment_id, moderator, action, note, previous, new_state, now, seen, undoes=None,
+    reason=None,
+) -> int | None:  # fmt: skip
     """Append the review and point the comment's state at it, if its latest review is still
     `seen`; else write nothing (the savepoint takes the review back: no DELETE on an
     append-only table) and return None."""
@@ -348,6 +351,7 @@ def _append(
             reviews.insert().values(
                 comment_id=comment_id, moderator=moderator, action=action, note=note,
                 previous_state=previous, new_state=new_state, created_at=now, undoes=undoes,
+                reason=reason,
             )
         ).inserted_primary_key[0]  # fmt: skip
         if seen is None:  # never reviewed: the first state row wins, a later one yields

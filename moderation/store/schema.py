@@ -112,6 +112,8 @@ reviews = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("new_state", String),  # since migration 0003
     Column("undoes", Integer),  # for action "undo": the review it takes back
+    # why it was rejected: abuse | hate | spam | off-topic | harassment | other; since 0015
+    Column("reason", String),
 )
 
 # Each reviewed comment's current state and the review that set it (written with it).

@@ -7,6 +7,7 @@
   const queue = document.getElementById("queue") || document.querySelector("main");
   const status = document.getElementById("status");
   const note = document.getElementById("note");
+  const reason = document.getElementById("reason");
   const help = document.getElementById("help");
   let current = null;
 
@@ -62,6 +63,7 @@
       const data = await post("/decisions", {
         action,
         note: note ? note.value : "",
+        reason: reason && action === "reject" ? reason.value : "",
         items: targets.map((el) => ({ id: el.dataset.id, seen: el.dataset.seen || null })),
       });
       let done = 0;
@@ -80,6 +82,7 @@
       }
       updateCounts(data.counts);
       if (note) note.value = "";
+      if (reason) reason.value = "";
       say(`${action}: ${done} done` + (done < targets.length ? `, ${targets.length - done} already decided by someone else` : ""));
       focus(after && !after.hidden ? after : items()[0]);
     } catch (error) {
