@@ -1,5 +1,7 @@
 """Article pages saved as HTML, with WordPress, Disqus or XenForo comment sections."""
 
+import itertools
+
 import pytest
 from conftest import DATA
 
@@ -200,3 +202,16 @@ def test_a_comment_awaiting_the_sites_moderation_is_pending():
     article = found[0].article
     assert article.title == "Abmahnung wegen Fotos auf Facebook"  # the h1, not the <title>
     assert article.source == "https://kanzlei-berg.example/2015/12/abmahnung-fotos/"
+
+
+def test_nested_comment_containers_are_read_once_with_their_replies(tmp_path):
+    # Each reply sits in a "comments" block inside its parent: one section, read once.
+    entry = '<div class="comments"><div class="c-entry"><span class="c-user">u{}</span><div class="c-text"><p>reply {}</p></div>'
+    depth = 60
+    page = tmp_path / "nested.html"
+    page.write_text("<html><body>" + "".join(entry.format(n, n) for n in range(depth))
+                    + "</div></div>" * depth + "</body></html>")  # fmt: skip
+    found = [f.comment for f in read(page, SourceOptions())]
+    assert [c.author for c in found] == [f"u{n}" for n in range(depth)]
+    assert [c.text for c in found][:2] == ["reply 0", "reply 1"]
+    assert all(c.parent_id == p.id for p, c in itertools.pairwise(found))

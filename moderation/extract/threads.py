@@ -97,20 +97,34 @@ def _latest_by(earlier: list[Comment], author: str) -> Comment | None:
     return next((c for c in reversed(earlier) if c.author.casefold() == wanted), None)
 
 
-def _quoted_comment(comment: Comment, earlier: list[Comment]) -> Comment | None:
+def _quoted_comment(
+    comment: Comment, earlier: list[Comment], folded: list[str] | None = None
+) -> Comment | None:
+    """The latest earlier comment whose text holds what this one quotes (`folded`: the
+    thread's texts folded once, where a caller has them)."""
     if not comment.quote:
         return None
     probe = fold(comment.quote)[:_QUOTE_PROBE].rstrip(". ")
-    for candidate in reversed(earlier):
-        if probe and probe in fold(candidate.text):
-            return candidate
+    for n in range(len(earlier) - 1, -1, -1):
+        text = folded[n] if folded is not None else fold(earlier[n].text)
+        if probe and probe in text:
+            return earlier[n]
     return None
 
 
 def _addressed_comment(comment: Comment, earlier: list[Comment]) -> Comment | None:
-    """The latest earlier comment whose author this one greets ("Jake Hall, ..." or "@jake")."""
+    """The latest earlier comment whose author this one greets ("Jake Hall, ..." or "@jake").
+
+    Each author is tried once, and only where the name stands in the text at all: a
+    thread of thousands of commenters would otherwise compile a pattern per pair.
+    """
+    text, tried = comment.text.lower(), {comment.author.lower()}
     for candidate in reversed(earlier):
-        if candidate.author.casefold() == comment.author.casefold():
+        lowered = candidate.author.lower()
+        if lowered in tried:
+            continue
+        tried.add(lowered)
+        if not (text.startswith((lowered, "@" + lowered)) or "@" + lowered in text):
             continue
         name = re.escape(candidate.author)
         opening = re.match(rf"@?{name}\b\s*[,:!-]", comment.text, re.IGNORECASE)
@@ -121,12 +135,13 @@ def _addressed_comment(comment: Comment, earlier: list[Comment]) -> Comment | No
 
 def infer_replies(comments: list[Comment]) -> None:
     """For comments whose source gives no parent: link by quoted text, then by name."""
+    folded = [fold(c.text) for c in comments] if any(c.quote for c in comments) else None
     for i, comment in enumerate(comments):
         if comment.parent_id is not None:
             continue
         earlier = comments[:i]
         for parent, basis in (
-            (_quoted_comment(comment, earlier), ReplyBasis.QUOTE),
+            (_quoted_comment(comment, earlier, folded), ReplyBasis.QUOTE),
             (_addressed_comment(comment, earlier), ReplyBasis.NAME),
         ):
             if parent is not None:

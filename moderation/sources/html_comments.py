@@ -37,7 +37,7 @@ _BADGES = re.compile(
 )
 _SAYS = re.compile(
     r"\s*(?:says|said|wrote|sagt|schreibt|schrieb|meint|dit|a dit|a écrit|écrit|escribió|dice|"
-    r"ha scritto|dice|schreef|zegt)\s*:?\s*$",
+    r"ha scritto|schreef|zegt)\s*:?\s*$",
     re.IGNORECASE,
 )
 # Drupal writes "(not verified)" after the name of a commenter without an account.
@@ -217,7 +217,6 @@ def _from_system(system: System, root) -> list[Found]:
     if system.name == "blogger-classic":
         return _blogger_classic(system, root)
     items = [e for e in system.select(system.item, root) if not _NOT_COMMENTS.search(_classes(e))]
-    items = _outermost_matches(items) if system is MICRODATA else items
     index = {element: n for n, element in enumerate(items)}
     found = []
     for element in items:
@@ -233,12 +232,6 @@ def _from_system(system: System, root) -> list[Found]:
         )  # fmt: skip
     _link_nesting(found, system)
     return found
-
-
-def _outermost_matches(items: list) -> list:
-    """Microdata marks a comment with both itemprop="comment" and itemtype=".../Comment";
-    a property inside a comment is not a comment: each element once."""
-    return list(dict.fromkeys(items))
 
 
 def _own(system: System, selectors, element, index: dict):
@@ -410,12 +403,13 @@ def _add_json_ld(comments: list, parent: int | None, found: list[Found]) -> None
 
 
 def _generic(root) -> tuple[str, list[Found]] | None:
-    """Repeated blocks under a comments container that each carry an author or a time."""
+    """Repeated blocks under a comments container that each carry an author or a time.
+    Only outermost containers are read: one inside another is read with it."""
     best: list[Found] = []
     for container in root.iter(etree.Element):
-        if not isinstance(container.tag, str) or not _names_comments(container):
+        if not _names_comments(container) or _NOT_COMMENTS.search(_label(container)):
             continue
-        if _NOT_COMMENTS.search(_label(container)):
+        if any(_names_comments(a) for a in container.iterancestors()):
             continue
         found = _generic_items(container)
         if len(found) > len(best):
@@ -425,15 +419,20 @@ def _generic(root) -> tuple[str, list[Found]] | None:
 
 def _generic_items(container) -> list[Found]:
     groups: dict[tuple, list] = {}
-    for element in container.iterdescendants():
-        if isinstance(element.tag, str) and element.tag in ("li", "article", "div", "section"):
-            groups.setdefault((element.tag, _classes(element)), []).append(element)
+    for element in container.iterdescendants(("li", "article", "div", "section")):
+        groups.setdefault((element.tag, _classes(element)), []).append(element)
     best: list[Found] = []
     for (_tag, classes), elements in groups.items():
         if len(elements) < 2 and not any(_CONTAINER.fullmatch(w) for w in classes.split()):
             continue  # one block is a comment only if its class says so
         members = set(elements)
-        found = [f for f in (_generic_comment(e, members) for e in elements) if f is not None]
+        holders = {a for e in elements for a in e.iterancestors()}  # hold a reply somewhere
+        found = []
+        for element in elements:
+            comment = _generic_comment(element, members, holders)
+            if comment is None:
+                break  # the group is comments only if every block is one
+            found.append(comment)
         if len(found) == len(elements) and len(found) > len(best):
             best = found
     index = {f.element: n for n, f in enumerate(best)}
@@ -443,12 +442,21 @@ def _generic_items(container) -> list[Found]:
     return best
 
 
-def _generic_comment(element, members: set) -> Found | None:
+def _own_parts(element, members: set) -> list:
+    """The elements inside `element` in page order, not inside a reply nested in it."""
+    parts, stack = [], list(reversed(element))
+    while stack:
+        node = stack.pop()
+        if isinstance(node.tag, str) and node not in members:
+            parts.append(node)
+            stack.extend(reversed(node))
+    return parts
+
+
+def _generic_comment(element, members: set, holders: set) -> Found | None:
     """A block with an author-like or time-like part and a text part of its own (not in a
     reply nested in it, and not holding one)."""
-    own = [e for e in element.iterdescendants() if isinstance(e.tag, str)
-           and _owner(e, members) is element and e not in members
-           and not any(d in members for d in e.iterdescendants())]  # fmt: skip
+    own = [e for e in _own_parts(element, members) if e not in holders]
     author = next((e for e in own if _AUTHORISH.search(_label(e))
                    and "".join(e.itertext()).strip()), None)  # fmt: skip
     stamp = next((e for e in own if e.tag == "time" or _TIMEISH.search(_label(e))), None)
