@@ -103,6 +103,10 @@ def test_a_top_level_list_of_records_and_json_lines_named_json(tmp_path):
     lines = tmp_path / "lines.json"
     lines.write_text('{"id": 1, "text": "One."}\n{"id": 2, "text": "Two."}\n')
     assert [f.comment.text for f in comments(lines)[0]] == ["One.", "Two."]
+    assert detect(lines) == "jsonl"  # streamed, not loaded whole first
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps({"comments": [{"text": "x"}]}, indent=1))
+    assert detect(pretty) == "json"
 
 
 def test_a_selector_that_is_not_jq_is_a_usage_error_and_one_that_cannot_apply_one_line(runner):
@@ -114,3 +118,22 @@ def test_a_selector_that_is_not_jq_is_a_usage_error_and_one_that_cannot_apply_on
         f"Error: {EXPORTS / 'isso_export.json'}: --records '.a.b' cannot be applied: "
         'Cannot index array with string ("a")\n'
     )
+
+
+def test_format_isso_on_a_document_that_is_not_isso_is_one_line(runner):
+    path = EXPORTS / "reddit_listing.json"
+    result = runner.invoke(cli, ["extract", str(path), "--format", "isso"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path}: not an Isso JSON export (a list of threads, each with an id and its comments)\n"
+    )
+
+
+def test_a_hint_quotes_keys_that_are_not_names(tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({'the "posts"': [{"text": "One.", "id": 1}]}))
+    with pytest.raises(InputError) as error:
+        comments(path)
+    program = '.["the \\"posts\\""][]'
+    assert f"'{program}' (1 record(s))" in str(error.value)
+    assert [f.comment.text for f in comments(path, records=program)[0]] == ["One."]

@@ -7,6 +7,7 @@ Each reader yields `Found` (an article and a comment, with where it came from) o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,9 @@ def detect(path: Path, forced: str | None = None) -> str:
     if name.endswith(".csv"):
         return "csv"
     if name.endswith((".json", ".har")):
-        return "commento" if b'"commenters"' in head or b'"commentHex"' in head else "json"
+        if b'"commenters"' in head or b'"commentHex"' in head:
+            return "commento"
+        return "jsonl" if _json_lines(head) else "json"
     if (
         name.endswith((".html", ".htm"))
         or head.lstrip()[:15].lower() in (b"<!doctype html>", b"<html>")
@@ -45,6 +48,18 @@ def detect(path: Path, forced: str | None = None) -> str:
             return "wxr"
         raise InputError(path, "XML, but neither a Disqus nor a WordPress (WXR) export")
     return "page"
+
+
+def _json_lines(head: bytes) -> bool:
+    """JSON Lines under a .json name: a first line that is a whole object, then another.
+    (Read as a document, it would be loaded whole before that showed.)"""
+    first, _, rest = head.partition(b"\n")
+    if not (first.strip().startswith(b"{") and rest.lstrip().startswith(b"{")):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except ValueError:
+        return False
 
 
 def read(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:

@@ -67,9 +67,13 @@ def read(path: Path, options: SourceOptions) -> Iterator[Found | Bad]:
     except NotADocument:
         yield from read_jsonl(path, options)
         return
+    if options.format == "isso" and not is_isso(document):
+        raise InputError(
+            path, "not an Isso JSON export (a list of threads, each with an id and its comments)"
+        )
     if options.records:
         records = select(path, options.records, document)
-    elif options.format == "isso" or is_isso(document):
+    elif is_isso(document):
         yield from _isso(path, document)
         return
     elif isinstance(document, list) and _records_here(document, options):
@@ -179,9 +183,10 @@ def _hint(document: Any) -> str:
     """What to say of a document whose records are not a top-level list: the selectors
     that would pick out its records, those whose objects have a text field first."""
     kind = type(document).__name__
-    candidates = set(_record_paths(document, "."))
+    candidates = set(_record_paths(document, ".", budget=[_SCAN_NODES]))
     counted = []
-    for program, texty in candidates:
+    # Counting runs jq over the whole document: only for the likeliest few.
+    for program, texty in sorted(candidates, key=lambda c: (not c[1], len(c[0])))[:_COUNTED]:
         try:
             count = sum(1 for _ in compile_selector(program).input_value(document))
         except ValueError:  # records of mixed shapes: each step may be missing
@@ -211,28 +216,34 @@ def _hint(document: Any) -> str:
 REDDIT_COMMENTS = '.. | objects | select(.kind? == "t1") | .data'
 _TEXT_FIELDS = {"body", "comment", "content", "html", "message", "text", "raw_message"}
 _SCAN = 50  # items of each list looked at for the shapes of its records
+_SCAN_NODES = 20_000  # values looked at in all, for the hint
+_COUNTED = 12  # candidate selectors run over the document to count their records
 
 
-def _record_paths(value: Any, path: str, in_list: bool = False, depth: int = 0):
+def _record_paths(
+    value: Any, path: str, in_list: bool = False, depth: int = 0, *, budget: list[int]
+):
     """(jq program, has a text field) for the objects reached through a list: records.
-    Text holding JSON (a response body in a recorded HTTP session) is looked into too."""
-    if depth > 12:
+    Text holding JSON (a response body in a recorded HTTP session) is looked into too.
+    At most `budget` values are looked at in all: lists of lists cannot make it explode."""
+    budget[0] -= 1
+    if depth > 12 or budget[0] < 0:
         return
     if isinstance(value, list):
         for item in value[:_SCAN]:
-            yield from _record_paths(item, _then(path, "[]"), True, depth + 1)
+            yield from _record_paths(item, _then(path, "[]"), True, depth + 1, budget=budget)
     elif isinstance(value, dict):
         if in_list and path not in (".", ""):
             yield path, bool(_TEXT_FIELDS & {str(k).lower() for k in value})
         for key, child in value.items():
-            name = str(key) if str(key).isidentifier() else f'["{key}"]'
-            yield from _record_paths(child, _then(path, name), in_list, depth + 1)
+            name = str(key) if str(key).isidentifier() else f"[{json.dumps(str(key))}]"
+            yield from _record_paths(child, _then(path, name), in_list, depth + 1, budget=budget)
     elif isinstance(value, str) and value[:1] in "[{" and len(value) < (16 << 20):
         try:
             inner = json.loads(value)
         except (json.JSONDecodeError, RecursionError):
             return
-        yield from _record_paths(inner, f"{path} | fromjson? | .", False, depth + 1)
+        yield from _record_paths(inner, f"{path} | fromjson? | .", False, depth + 1, budget=budget)
 
 
 def _then(path: str, step: str) -> str:

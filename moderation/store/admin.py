@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Integer, func, select, text
 
 from moderation.errors import StoreError
 from moderation.store.db import Store, head_revision, open_store
@@ -131,17 +131,15 @@ def _neutral(value):
 def _restart_sequences(connection: Connection) -> None:
     """After rows came with their ids, PostgreSQL's id sequences go on from the highest."""
     for table in metadata.sorted_tables:
-        for column in table.primary_key.columns:
-            if column.autoincrement is True or (
-                column.autoincrement == "auto" and column.type.python_type is int
-                and len(table.primary_key.columns) == 1
-            ):  # fmt: skip
-                connection.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                        f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
-                    )
+        [*keys] = table.primary_key.columns
+        if len(keys) == 1 and isinstance(keys[0].type, Integer):
+            table_name, column = table.name, keys[0].name
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table_name}', '{column}'), "
+                    f"COALESCE((SELECT MAX({column}) FROM {table_name}), 0) + 1, false)"
                 )
+            )
 
 
 def _orphans(connection: Connection) -> list[str]:
