@@ -64,7 +64,7 @@ class RunOptions:
     keep_results: bool = False  # keep every comment's result in the report (small inputs)
 
 
-class Outcome(IntEnum):
+class ExitStatus(IntEnum):
     """What a run's exit status tells a script (errors that stop a run exit 1, usage 2)."""
 
     READ_ALL = 0  # every record of every input was read
@@ -94,11 +94,11 @@ class FileSummary:
         return not read and (self.named or self.format not in ("page", "html"))
 
 
-def outcome(files: list[FileSummary]) -> Outcome:
+def exit_status(files: list[FileSummary]) -> ExitStatus:
     """The exit status of a run (or an extraction) that read these inputs."""
     if any(f.empty for f in files) or not any(f.comments or f.resumed for f in files):
-        return Outcome.INPUT_EMPTY
-    return Outcome.RECORDS_SKIPPED if any(f.bad for f in files) else Outcome.READ_ALL
+        return ExitStatus.INPUT_EMPTY
+    return ExitStatus.RECORDS_SKIPPED if any(f.bad for f in files) else ExitStatus.READ_ALL
 
 
 @dataclass
@@ -130,9 +130,9 @@ class RunReport:
     produced: set[str] = field(default_factory=set)  # score names the models gave
 
     @property
-    def outcome(self) -> Outcome:
+    def exit_status(self) -> ExitStatus:
         """What the run's exit status says."""
-        return outcome(self.files)
+        return exit_status(self.files)
 
     @property
     def flagged(self) -> list[Moderated]:
@@ -211,7 +211,7 @@ def read_comments(
 ) -> Iterator[Found]:
     """Every comment under `paths`, read as `score_paths` reads them; a bad record is
     reported as a warning and skipped, or with `strict` raised as an InputError. What each
-    input gave is appended to `files`, for `outcome`."""
+    input gave is appended to `files`, for `exit_status`."""
     paths = list(paths)
     for path in iter_input_files(paths):
         summary = FileSummary(str(path), detect(path, options.format), named=_named(path, paths))

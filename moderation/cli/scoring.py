@@ -15,7 +15,7 @@ from moderation.cli.base import cli, scoring_options, store_option
 from moderation.sources import FORMATS
 
 if TYPE_CHECKING:
-    from moderation.pipeline import FileSummary, Outcome
+    from moderation.pipeline import ExitStatus, FileSummary
 
 # As moderation.sources.tabular.FIELDS and moderation.output.FORMATS (a test keeps them
 # equal): importing those modules would slow every command's start.
@@ -95,7 +95,7 @@ def extract(
 
         moderation extract export.csv --map text=body,author=user
     """
-    from moderation.pipeline import outcome, read_comments
+    from moderation.pipeline import exit_status, read_comments
     from moderation.sources import SourceOptions
 
     options = SourceOptions(input_format, _mapping(mapping), preset, records)
@@ -104,7 +104,7 @@ def extract(
         record = {"source": found.article.source, "article_title": found.article.title}
         record |= asdict(found.comment) | {"parent_inferred": found.comment.parent_inferred}
         click.echo(json.dumps(record, ensure_ascii=False))
-    _exit(outcome(files), files)
+    _exit(exit_status(files), files)
 
 
 @cli.command(epilog=EXIT_STATUS)
@@ -191,7 +191,7 @@ def score(
     if as_json:
         for item in items:
             click.echo(json.dumps(item, ensure_ascii=False))
-        _exit(report.outcome, report.files)
+        _exit(report.exit_status, report.files)
         return
     if ray_report is not None:
         click.echo(
@@ -201,21 +201,21 @@ def score(
         )
     click.echo(_run_summary(report))
     _echo_flags(items[:SHOW_FLAGGED], total=report.comments, flagged=report.flagged_total)
-    _exit(report.outcome, report.files)
+    _exit(report.exit_status, report.files)
 
 
-def _exit(status: Outcome, files: list[FileSummary]) -> None:
+def _exit(status: ExitStatus, files: list[FileSummary]) -> None:
     """End with the run's exit status; say on stderr which inputs gave nothing."""
-    from moderation.pipeline import Outcome
+    from moderation.pipeline import ExitStatus
 
-    if status is Outcome.INPUT_EMPTY:
+    if status is ExitStatus.INPUT_EMPTY:
         empty = [f.path for f in files if f.empty] or ["every input"]
         click.echo(
             f"warning: no comments read from {', '.join(empty[:5])}"
             + (f" and {len(empty) - 5} more" if len(empty) > 5 else ""),
             err=True,
         )
-    if status is not Outcome.READ_ALL:
+    if status is not ExitStatus.READ_ALL:
         raise SystemExit(int(status))
 
 
