@@ -35,6 +35,7 @@ from moderation.scoring.sentiment import VaderScorer
 from moderation.settings import Settings
 from moderation.store import Store
 from moderation.store import articles as article_store
+from moderation.store import authors as author_store
 from moderation.store import comments as comment_store
 from moderation.store import decisions as decision_store
 from moderation.store import queue as queue_store
@@ -365,6 +366,10 @@ class Moderator:
                     history = AuthorHistory(
                         review_store.rejections_by_author(connection, authors),
                         comment_store.first_ids_by_author(connection, authors),
+                        {
+                            a: s["action"]
+                            for a, s in author_store.standing(connection, authors).items()
+                        },
                     )
                 articles = articles | article_store.lookup(connection, unknown)
         _set_depths(comments, parents)

@@ -24,7 +24,7 @@ def queue_items(client, query: str = "") -> list[tuple[str, str, str]]:
     """(comment id, review id seen, author) of each item on the queue page."""
     html = client.get("/" + query).data.decode()
     ids = re.findall(r'data-id="(\w+)" data-seen="(\w*)"', html)
-    authors = re.findall(r'<strong class="author">([^<]*)</strong>', html)
+    authors = re.findall(r'<a class="author" href="[^"]*"[^>]*>([^<]*)</a>', html)
     return [(i, seen, a) for (i, seen), a in zip(ids, authors, strict=True)]
 
 
@@ -169,14 +169,28 @@ def test_undo_restores_the_previous_state(client):
     target = queue_items(client)[0]
     decide(client, "approve", target[:2])
     response = client.post("/undo", json={}, headers={"X-CSRFToken": csrf_token(client)})
-    result = response.json["result"]
+    [result] = response.json["results"]
     assert result["ok"] and result["comment_id"] == target[0] and result["state"] == "held"
     assert 'data-id="' + target[0] in result["html"]
+    assert response.json["message"] == "undone: back to held"
     assert queue_items(client)[0][0] == target[0]
-    nothing = client.post("/undo", json={}, headers={"X-CSRFToken": csrf_token(client)}).json[
-        "result"
-    ]
-    assert nothing == {"ok": False, "message": "nothing of yours to undo"}
+    nothing = client.post("/undo", json={}, headers={"X-CSRFToken": csrf_token(client)}).json
+    assert nothing["results"] == [] and nothing["message"] == "nothing of yours to undo"
+
+
+def test_one_undo_takes_back_a_whole_bulk_decision(client):
+    login(client, "mo")
+    first, *bulk = queue_items(client)[:4]
+    decide(client, "approve", first[:2])
+    decide(client, "reject", *(i[:2] for i in bulk))
+    assert len(queue_items(client)) == 6
+    response = client.post("/undo", json={}, headers={"X-CSRFToken": csrf_token(client)})
+    assert sorted(r["comment_id"] for r in response.json["results"]) == sorted(i[0] for i in bulk)
+    assert response.json["message"] == "undone: all 3 of the bulk decision"
+    assert response.json["counts"]["rejected"] == 0 and response.json["counts"]["approved"] == 1
+    assert {i[0] for i in queue_items(client)} >= {i[0] for i in bulk}
+    again = client.post("/undo", json={}, headers={"X-CSRFToken": csrf_token(client)}).json
+    assert [r["comment_id"] for r in again["results"]] == [first[0]]  # then the single one
 
 
 def test_bulk_decision(client):
@@ -364,5 +378,5 @@ def test_a_reject_says_why_and_the_audit_shows_it(client):
     assert reject(second, reason="other", note="doxxing").json["results"][0]["ok"] is True
     rows = list(csv.DictReader(io.StringIO(client.get("/audit.csv").data.decode())))
     assert [(r["reason"], r["note"]) for r in rows] == [("other", "doxxing"), ("spam", "")]
-    assert "<td>spam</td>" in client.get("/audit").data.decode()
+    assert '<td data-label="reason">spam</td>' in client.get("/audit").data.decode()
     assert '<select id="reason" name="reason">' in client.get("/").data.decode()

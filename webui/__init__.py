@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from moderation.errors import ModerationError
 from moderation.records import reveal
 from moderation.store import app_secrets
-from webui import admin, api, audit, auth, comments, editor, queue
+from webui import admin, api, audit, auth, authors, comments, editor, queue
 from webui.state import Moderation
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Secure: sent over HTTPS only. On by MODERATION_SECURE_COOKIES=1 behind HTTPS.
         SESSION_COOKIE_SECURE=os.environ.get("MODERATION_SECURE_COOKIES") == "1",
         WTF_CSRF_TIME_LIMIT=None,  # a token lasts as long as the session: a shift is long
+        QUEUE_POLL_MS=4000,  # how often the queue page asks what other moderators decided
     )
     if test_config:
         app.config.update(test_config)
@@ -57,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = state.settings.live.max_body
     csrf.init_app(app)
     auth.login_manager.init_app(app)
-    for blueprint in (auth.bp, queue.bp, comments.bp, audit.bp, editor.bp, admin.bp):
+    for blueprint in (auth.bp, queue.bp, comments.bp, authors.bp, audit.bp, editor.bp, admin.bp):
         app.register_blueprint(blueprint)
     for blueprint in api.blueprints:  # key or signature auth: no session, no CSRF token
         csrf.exempt(blueprint)

@@ -8,6 +8,7 @@ import io
 from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
+from moderation.store import authors as author_store
 from moderation.store import queue as queue_store
 from webui.state import connection
 
@@ -23,23 +24,22 @@ COLUMNS = (
     "author",
     "reason",
     "note",
+    "batch",
 )
+AUTHOR_ACTIONS = author_store.STANDINGS  # steps about an author, not a comment
 
 
 @bp.route("/audit")
 @login_required
 def index():
     filters = _filters()
-    with connection() as conn:
-        entries = queue_store.audit(conn, **filters)
-    return render_template("audit.html", entries=entries, filters=filters)
+    return render_template("audit.html", entries=_entries(filters, 500), filters=filters)
 
 
 @bp.route("/audit.csv")
 @login_required
 def export():
-    with connection() as conn:
-        entries = queue_store.audit(conn, **_filters(), limit=None)
+    entries = _entries(_filters(), None)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, extrasaction="ignore")
     writer.writeheader()
@@ -49,6 +49,18 @@ def export():
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit.csv"},
     )
+
+
+def _entries(filters: dict, limit: int | None) -> list[dict]:
+    """Decisions on comments and steps about authors, newest first."""
+    found = []
+    with connection() as conn:
+        if filters["action"] not in AUTHOR_ACTIONS:
+            found += queue_store.audit(conn, **filters, limit=limit)
+        if filters["action"] in (None, *AUTHOR_ACTIONS) and not filters["comment_id"]:
+            found += author_store.audit(conn, filters["moderator"], filters["action"], limit)
+    found.sort(key=lambda e: e["created_at"], reverse=True)
+    return found[:limit] if limit else found
 
 
 def _inert(value):

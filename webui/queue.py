@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from moderation.review import ACTIONS, MAX_NOTE, REASONS, decide, item, queue, undo
+from moderation.review import (
+    ACTIONS, MAX_NOTE, REASONS, changes, decide, item, latest_review, queue, undo,
+)  # fmt: skip
 from moderation.store.queue import OPEN, STATES, QueueFilter
 from webui.state import moderation
 
@@ -24,6 +26,7 @@ def index():
         "queue.html", items=items, total=total, counts=counts, wanted=wanted, pages=pages,
         states=STATES, rule_ids=[r.id for r in moderation().rules.rules], reasons=REASONS,
         page_url=lambda n: url_for("queue.index", **(args | {"page": n})),
+        latest=latest_review(moderation().store),
     )  # fmt: skip
 
 
@@ -64,21 +67,40 @@ def decisions():
     return jsonify(results=[_result(o) for o in outcomes], counts=counts)
 
 
+@bp.route("/updates")
+@login_required
+def updates():
+    """What every moderator decided since review `after`, and the counts: the queue page
+    asks every few seconds, so two moderators see each other's work without reloading."""
+    after = min(2**53, max(0, _int(request.args.get("after")) or 0))  # a SQL integer
+    found, latest, counts = changes(moderation().store, after)
+    return jsonify(changes=found, latest=latest, counts=counts)
+
+
 @bp.route("/undo", methods=["POST"])
 @login_required
 def take_back():
-    outcome, counts = undo(moderation().store, current_user.name)
-    if outcome is None:
-        result = {"ok": False, "message": "nothing of yours to undo"}
-    else:
+    """Undo the moderator's latest decision: every comment of a bulk one."""
+    outcomes, counts = undo(moderation().store, current_user.name)
+    results = []
+    for outcome in outcomes:
         result = _result(outcome)
-        if outcome.ok:
-            restored = item(moderation().store, outcome.comment_id)
-            result["html"] = render_template("_item.html", item=restored) if restored else ""
+        restored = item(moderation().store, outcome.comment_id) if outcome.ok else None
+        result["html"] = render_template("_item.html", item=restored) if restored else ""
+        results.append(result)
+    done = sum(r["ok"] for r in results)
+    if not outcomes:
+        message = "nothing of yours to undo"
+    elif done == len(results) == 1:
+        message = f"undone: back to {results[0]['state']}"
+    elif done == len(results):
+        message = f"undone: all {done} of the bulk decision"
+    else:
+        message = f"undone: {done}; " + "; ".join(r["message"] for r in results if not r["ok"])
     if not request.is_json:
-        flash(result.get("message") or "undone")
+        flash(message)
         return redirect(request.referrer or url_for("queue.index"))
-    return jsonify(result=result, counts=counts)
+    return jsonify(results=results, message=message, counts=counts)
 
 
 def _filter(args) -> QueueFilter:

@@ -7,7 +7,7 @@ None, and a condition that needs one reports it as missing instead of quietly fa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from moderation.records import Article, Comment
@@ -24,6 +24,7 @@ class Context:
     article_id: str | None = None
     section: str | None = None
     article_age_hours: float | None = None  # from publication to this comment
+    author_standing: str | None = None  # "premoderate" or "ban" by a moderator, else None
 
 
 NO_CONTEXT = Context()
@@ -35,6 +36,7 @@ class AuthorHistory:
 
     rejections: Mapping[str, int]
     first_comment_ids: Mapping[str, str]
+    standing: Mapping[str, str] = field(default_factory=dict)  # "premoderate" or "ban"
 
 
 def thread_contexts(
@@ -64,6 +66,7 @@ def thread_contexts(
             article_id=comment.article_id,
             section=article.section if article else None,
             article_age_hours=_age_hours(article.published if article else None, comment.posted),
+            author_standing=history.standing.get(comment.author) if history else None,
         )
     return contexts
 

@@ -23,6 +23,16 @@ LIVE, SHADOW = "live", "shadow"
 # above every rule (a reject rule would otherwise remove it unseen).
 UNREADABLE = "unreadable-text"
 UNREADABLE_PRIORITY = 1_000_000
+# What moderators decided about an author (store/authors.py), applied as a rule would be:
+# a banned author's comments are rejected, a premoderated author's are held at least.
+AUTHOR_STANDING = {
+    "ban": ("author-banned", Action.REJECT, "the author is banned"),
+    "premoderate": (
+        "author-premoderated",
+        Action.HOLD,
+        "the author's comments are held for review",
+    ),
+}
 
 
 def unread(comment: Comment) -> str | None:
@@ -180,8 +190,11 @@ class RuleSet:
         reason = unread(comment)
         if reason:  # whatever the rules say, a human sees what could not be read
             matches = (RuleMatch(UNREADABLE, Action.HOLD, UNREADABLE_PRIORITY, (reason,)), *matches)
+        standing = _standing_match(context)
+        if standing is not None:
+            matches = (standing, *matches)
         return Decision(
-            action=self.action(comment, matched),
+            action=_stricter(self.action(comment, matched), standing),
             matches=matches,
             ruleset=self.name,
             missing=tuple(sorted(absent)),
@@ -198,3 +211,20 @@ class RuleSet:
     def explain(self, subject: Subject) -> list[tuple[Rule, bool, list[Evidence]]]:
         """Every rule, whether it matched, and the evidence either way."""
         return [(rule, rule.when.test(subject), rule.when.explain(subject)) for rule in self.rules]
+
+
+def _standing_match(context: Context) -> RuleMatch | None:
+    """The match that stands for a moderator's ban or premoderation of the author."""
+    if context.author_standing not in AUTHOR_STANDING:
+        return None
+    rule_id, action, reason = AUTHOR_STANDING[context.author_standing]
+    return RuleMatch(rule_id, action, UNREADABLE_PRIORITY, (reason,))
+
+
+def _stricter(action: Action | None, standing: RuleMatch | None) -> Action | None:
+    """The rules' action, made at least as strict as the author's standing asks."""
+    if standing is None:
+        return action
+    if action is None or ACTION_SEVERITY[standing.action] > ACTION_SEVERITY[action]:
+        return standing.action
+    return action

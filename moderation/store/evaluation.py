@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 
 from moderation.records import Article, Comment, ReplyBasis, Scores, ScoreSet
 from moderation.rules.context import AuthorHistory, Context, thread_contexts
+from moderation.store import authors as author_store
 from moderation.store import comments as comment_store
 from moderation.store import reviews as review_store
 from moderation.store import scores as score_store
@@ -51,6 +52,7 @@ def load_stored(connection: Connection, article_id: str | None = None) -> list[S
     history = AuthorHistory(
         review_store.rejections_by_author(connection, authors),
         comment_store.first_ids_by_author(connection, authors),
+        {a: s["action"] for a, s in author_store.standing(connection, authors).items()},
     )
     contexts = thread_contexts([c for c, _ in loaded], stored_articles, history)
     reviewed = review_store.reviewed_states(connection)

@@ -279,6 +279,7 @@ def decide(
     now: datetime,
     note: str | None = None,
     reason: str | None = None,
+    batch: str | None = None,
 ) -> Outcome:
     """Record a moderator's decision, unless the comment changed since they saw it.
 
@@ -297,7 +298,7 @@ def decide(
         new_state = REVIEW_STATE[action]
         review_id = _append(
             connection, comment_id, moderator, action, note, state, new_state, now, latest,
-            reason=reason,
+            reason=reason, batch=batch,
         )  # fmt: skip
         if review_id is not None:
             return Outcome(True, comment_id, new_state, review_id, moderator)
@@ -305,8 +306,9 @@ def decide(
     return Outcome(False, comment_id, state, latest, by, f"already decided by {by}: now {state}")
 
 
-def undo(connection: Connection, moderator: str, now: datetime) -> Outcome | None:
-    """Take back the moderator's latest decision that is not yet taken back; None if none."""
+def undo(connection: Connection, moderator: str, now: datetime) -> list[Outcome]:
+    """Take back the moderator's latest decision not yet taken back: every comment of it,
+    when it was a bulk decision. Empty when there is nothing to take back."""
     undone = select(reviews.c.undoes).where(reviews.c.undoes.is_not(None))
     query = (
         select(reviews)
@@ -316,32 +318,37 @@ def undo(connection: Connection, moderator: str, now: datetime) -> Outcome | Non
             reviews.c.id.not_in(undone),
         )
         .order_by(reviews.c.id.desc())
-        .limit(1)
     )
-    last = connection.execute(query).first()
+    last = connection.execute(query.limit(1)).first()
     if last is None:
-        return None
-    state, latest, by = current(connection, last.comment_id)
-    if latest != last.id:
-        return Outcome(
-            False, last.comment_id, state, latest, by, f"changed since by {by}: now {state}"
-        )
-    restored = last.previous_state
-    review_id = _append(
-        connection, last.comment_id, moderator, "undo", None, state, restored, now, last.id,
-        undoes=last.id,
-    )  # fmt: skip
-    if review_id is None:
-        state, latest, by = current(connection, last.comment_id)
-        return Outcome(
-            False, last.comment_id, state, latest, by, f"changed since by {by}: now {state}"
-        )
-    return Outcome(True, last.comment_id, restored, review_id, moderator)
+        return []
+    together = (
+        connection.execute(query.where(reviews.c.batch == last.batch)).all()
+        if last.batch
+        else [last]
+    )
+    return [_take_back(connection, review, moderator, now) for review in together]
+
+
+def _take_back(connection: Connection, review, moderator: str, now: datetime) -> Outcome:
+    state, latest, by = current(connection, review.comment_id)
+    if latest == review.id:
+        restored = review.previous_state
+        review_id = _append(
+            connection, review.comment_id, moderator, "undo", None, state, restored, now,
+            review.id, undoes=review.id,
+        )  # fmt: skip
+        if review_id is not None:
+            return Outcome(True, review.comment_id, restored, review_id, moderator)
+        state, latest, by = current(connection, review.comment_id)
+    return Outcome(
+        False, review.comment_id, state, latest, by, f"changed since by {by}: now {state}"
+    )
 
 
 def _append(
     connection, comment_id, moderator, action, note, previous, new_state, now, seen, undoes=None,
-    reason=None,
+    reason=None, batch=None,
 ) -> int | None:  # fmt: skip
     """Append the review and point the comment's state at it, if its latest review is still
     `seen`; else write nothing (the savepoint takes the review back: no DELETE on an
@@ -351,7 +358,7 @@ def _append(
             reviews.insert().values(
                 comment_id=comment_id, moderator=moderator, action=action, note=note,
                 previous_state=previous, new_state=new_state, created_at=now, undoes=undoes,
-                reason=reason,
+                reason=reason, batch=batch,
             )
         ).inserted_primary_key[0]  # fmt: skip
         if seen is None:  # never reviewed: the first state row wins, a later one yields
@@ -410,3 +417,21 @@ def audit(connection: Connection, moderator: str | None = None, action: str | No
     if comment_id:
         query = query.where(reviews.c.comment_id == comment_id)
     return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def changes(connection: Connection, after: int, limit: int = 500) -> list[dict]:
+    """Reviews made after review `after`, oldest first: what other moderators did since a
+    page was shown (the queue polls for these)."""
+    query = (
+        select(reviews.c.id, reviews.c.comment_id, reviews.c.moderator, reviews.c.action,
+               reviews.c.new_state)
+        .where(reviews.c.id > after)
+        .order_by(reviews.c.id)
+        .limit(limit)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def latest_review(connection: Connection) -> int:
+    """The newest review's id (0 before the first)."""
+    return connection.scalar(select(func.max(reviews.c.id))) or 0

@@ -114,6 +114,20 @@ reviews = Table(
     Column("undoes", Integer),  # for action "undo": the review it takes back
     # why it was rejected: abuse | hate | spam | off-topic | harassment | other; since 0015
     Column("reason", String),
+    Column("batch", String),  # the reviews of one bulk decision share it: undone together (0016)
+)
+
+# What moderators did about an author: "premoderate" (hold new comments for review), "ban"
+# (reject them), "clear" (neither). The latest entry stands. Append-only, like reviews (0016).
+author_actions = Table(
+    "author_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("author", Text, nullable=False, index=True),
+    Column("action", String, nullable=False),
+    Column("moderator", Text, nullable=False),
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # Each reviewed comment's current state and the review that set it (written with it).
@@ -144,6 +158,8 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # a session is valid only while it carries this number; logging out adds one (0007)
     Column("session_epoch", Integer, nullable=False, server_default="0"),
+    Column("disabled_at", DateTime(timezone=True)),  # NULL while the account may log in (0016)
+    Column("last_login", DateTime(timezone=True)),
 )
 
 # Secrets the web app makes once and every worker shares, e.g. its session key (0009).
