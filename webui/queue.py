@@ -6,7 +6,15 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from moderation.review import (
-    ACTIONS, MAX_NOTE, REASONS, changes, decide, item, latest_review, queue, undo,
+    ACTIONS,
+    MAX_NOTE,
+    REASONS,
+    changes,
+    decide,
+    item,
+    latest_review,
+    queue,
+    undo,
 )  # fmt: skip
 from moderation.store.queue import OPEN, STATES, QueueFilter
 from webui.state import moderation
