@@ -57,7 +57,9 @@ def load_user(session_id: str) -> User | None:
         return None  # a cookie from before sessions could be ended: log in again
     with connection() as conn:
         record = users.get(conn, int(user_id))
-    return User(record) if record and record["session_epoch"] == int(epoch) else None
+    if not record or record["disabled_at"] or record["session_epoch"] != int(epoch):
+        return None
+    return User(record)
 
 
 def role_required(role: str) -> Callable:
@@ -97,6 +99,7 @@ def login():
             with connection(immediate=True) as conn:
                 if record is not None:
                     logins.succeeded(conn, keys[:1])
+                    users.logged_in(conn, record["id"], now)
                 else:
                     logins.failed(conn, keys, now)
         if wait is not None:

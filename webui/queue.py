@@ -80,7 +80,7 @@ def decisions():
 def updates():
     """What every moderator decided since review `after`, and the counts: the queue page
     asks every few seconds, so two moderators see each other's work without reloading."""
-    after = min(2**53, max(0, _int(request.args.get("after")) or 0))  # a SQL integer
+    after = min(2**31 - 1, max(0, _int(request.args.get("after")) or 0))  # an SQL integer
     found, latest, counts = changes(moderation().store, after)
     return jsonify(changes=found, latest=latest, counts=counts)
 

@@ -62,9 +62,51 @@ def authenticate(connection: Connection, name: str, password: str) -> dict | Non
     user = find(connection, name)
     # An unknown name costs one hash check too, so timing does not tell which names exist.
     stored = user["password_hash"] if user else _decoy()
-    if not check_password_hash(stored, password) or user is None:
+    if not check_password_hash(stored, password) or user is None or user["disabled_at"]:
         return None
     return user
+
+
+def logged_in(connection: Connection, user_id: int, now: datetime) -> None:
+    """Remember when the account last logged in (the accounts page shows it)."""
+    connection.execute(users.update().where(users.c.id == user_id).values(last_login=now))
+
+
+def set_role(connection: Connection, user_id: int, role: str) -> None:
+    """Give the account another role; the last admin keeps theirs (someone must manage)."""
+    if role not in ROLES:
+        raise ModerationError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
+    if role != "admin":
+        _keep_an_admin(connection, user_id)
+    connection.execute(users.update().where(users.c.id == user_id).values(role=role))
+
+
+def set_password(connection: Connection, user_id: int, password: str) -> None:
+    """A new password for the account; its sessions end, on every browser."""
+    if len(password) < MIN_PASSWORD:
+        raise ModerationError(f"a password is at least {MIN_PASSWORD} characters")
+    hashed = generate_password_hash(password)
+    connection.execute(users.update().where(users.c.id == user_id).values(password_hash=hashed))
+    end_sessions(connection, user_id)
+
+
+def disable(connection: Connection, user_id: int, now: datetime) -> None:
+    """The account can no longer log in, and its sessions end; it stays in the audit log."""
+    _keep_an_admin(connection, user_id)
+    connection.execute(users.update().where(users.c.id == user_id).values(disabled_at=now))
+    end_sessions(connection, user_id)
+
+
+def enable(connection: Connection, user_id: int) -> None:
+    """A disabled account may log in again."""
+    connection.execute(users.update().where(users.c.id == user_id).values(disabled_at=None))
+
+
+def _keep_an_admin(connection: Connection, user_id: int) -> None:
+    """Refuse to take away the last working admin account."""
+    admins = [u for u in everyone(connection) if u["role"] == "admin" and u["disabled_at"] is None]
+    if [u["id"] for u in admins] == [user_id]:
+        raise ModerationError("this is the last admin account: make another admin first")
 
 
 @cache
