@@ -235,3 +235,20 @@ def test_queue_controls_are_labelled(client):
     meters = re.findall(r"<meter [^>]*>", html)
     assert meters and all("aria-label=" in m for m in meters)
     assert '<input type="checkbox" id="shortcuts" checked> Single-key shortcuts' in html
+
+
+def test_rules_page_histograms_have_axes_counts_and_the_rule_thresholds(client):
+    login(client, "ed")
+    html = client.get("/rules").data.decode()
+    figure = re.search(r'<figure data-label="toxicity.profanity">(.*?)</figure>', html, re.S)
+    assert figure, "no histogram of toxicity.profanity"
+    svg = figure.group(1)
+    ticks = re.findall(r'<text class="x"[^>]*>([^<]+)</text>', svg)
+    assert ticks == ["0", "0.25", "0.5", "0.75", "1", "score"]
+    counts = [int(n) for n in re.findall(r'<text class="count"[^>]*>(\d+)</text>', svg)]
+    total = int(re.search(r"<figcaption>toxicity.profanity · (\d+) comments", svg).group(1))
+    assert counts and sum(counts) == total > 0
+    assert re.search(r'<text class="y"[^>]*>(\d+)</text>', svg).group(1) == str(max(counts))
+    mark = re.search(r'<line class="threshold" x1="([\d.]+)"', svg)
+    assert mark and float(mark.group(1)) == 34 + 0.7 * (250 - 34)  # profanity >= 0.7
+    assert '<text class="threshold"' in svg and "profanity &gt;= 0.7" in svg
