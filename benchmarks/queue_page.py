@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from comments import LABELS, comments
+from cpu import cpu_line
 
 from moderation.records import Article, Comment, Scores, ScoreSet, stable_id, text_key
 from moderation.rules import load_rules
@@ -44,7 +45,7 @@ def build(url: str, count: int) -> str:
     texts = comments(count, seed=count)
     with store.transaction() as connection:
         pages = [
-            Article(stable_id("a", i), f"page-{i}.txt", f"Article {i}")
+            Article(stable_id("a", i), f"page-{i}.txt", f"Harbour report {i:06d}")
             for i in range(max(1, count // 40))
         ]
         articles.save(connection, pages, now)
@@ -52,6 +53,8 @@ def build(url: str, count: int) -> str:
             chunk = []
             for i in range(start, min(count, start + batch)):
                 text = next(texts)
+                if rng.random() < 0.03:  # a word moderators search for: 3% of comments
+                    text += " The ferry again."
                 comment = Comment(
                     stable_id("c", i),
                     pages[i % len(pages)].id,
@@ -88,8 +91,29 @@ def build(url: str, count: int) -> str:
     return url
 
 
-def time_queue(url: str, repeats: int) -> tuple[float, int]:
-    """Median server time of the first queue page, and how many comments it lists."""
+def cases(url: str) -> dict[str, str]:
+    """What moderators ask of the queue, as query strings on this store: the first page,
+    each filter, a search, and a deep page (the next page after 80% of the queue)."""
+    store = open_store(url)
+    with store.transaction() as connection:
+        rows = queue_store.page(connection, queue_store.QueueFilter(per_page=None))
+    store.close()
+    author = max({r["author"] for r in rows}, key=lambda a: sum(r["author"] == a for r in rows))
+    deep = rows[int(len(rows) * 0.8)]
+    return {
+        "first page": "",
+        "author": f"author={author.upper()}",
+        "rule": "rule=insult",
+        "action": "action=hold",
+        "article": f"article={rows[len(rows) // 2]['title'].lower()}",
+        "search": "q=ferry",
+        "score": "min_score=0.5",
+        "deep page": queue_store.cursor_query(deep),
+    }
+
+
+def time_queue(url: str, wanted: dict[str, str], repeats: int) -> dict[str, tuple[float, int]]:
+    """Median server time of each queue page, and how many comments it lists."""
     from webui import create_app
 
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "MODERATION_DB": url,
@@ -97,21 +121,25 @@ def time_queue(url: str, repeats: int) -> tuple[float, int]:
     client = app.test_client()
     client.post("/login", data={"name": "bench", "password": "benchmark-password"})
     client.get("/")  # warm: store opened, rules and templates loaded
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        response = client.get("/")
-        times.append(time.perf_counter() - started)
-    assert response.status_code == 200
-    return statistics.median(times), response.data.count(b'class="item ')
+    found = {}
+    for name, query in wanted.items():
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = client.get("/?" + query)
+            times.append(time.perf_counter() - started)
+        assert response.status_code == 200, (name, response.status_code)
+        found[name] = statistics.median(times), response.data.count(b'class="item ')
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--large", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
+    print(cpu_line())
     with tempfile.TemporaryDirectory() as folder:
         results = {}
         for count in (args.small, args.large):
@@ -121,14 +149,19 @@ def main() -> None:
                 f"built a store of {count:,} comments in {time.perf_counter() - started:.1f} s",
                 file=sys.stderr,
             )
-            results[count] = time_queue(url, args.repeats)
-    (small, shown_small), (large, shown_large) = results[args.small], results[args.large]
-    ratio = large / small
-    print(f"queue page, {args.small:>7,} comments: {small * 1000:7.1f} ms  ({shown_small} listed)")
-    print(f"queue page, {args.large:>7,} comments: {large * 1000:7.1f} ms  ({shown_large} listed)")
-    print(
-        f"ratio:                             {ratio:7.2f}  (target within {TARGET}x: {'met' if ratio <= TARGET else 'NOT met'})"
-    )
+            results[count] = time_queue(url, cases(url), args.repeats)
+    small, large = results[args.small], results[args.large]
+    print(f"{'queue page':<12} {args.small:>9,} {args.large:>9,}   ratio (target within {TARGET}x)")
+    worst = 0.0
+    for name in small:
+        (fast, shown_small), (slow, shown_large) = small[name], large[name]
+        ratio = slow / fast
+        worst = max(worst, ratio)
+        print(
+            f"{name:<12} {fast * 1000:6.1f} ms {slow * 1000:6.1f} ms   {ratio:5.2f}"
+            f"  ({shown_small} and {shown_large} listed)"
+        )
+    print(f"worst ratio: {worst:.2f} ({'met' if worst <= TARGET else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ saw, so two moderators can never silently overwrite each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from urllib.parse import quote
 
-from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select, tuple_
 
 from moderation.store import comments as comment_store
 from moderation.store.schema import (
@@ -52,6 +53,48 @@ class QueueFilter:
     max_score: float | None = None
     page: int = 1
     per_page: int | None = PER_PAGE  # None: every match
+    # Keyset pagination: the page after (or before) this row of the queue order, read from
+    # an index however deep it is, where an OFFSET would walk every row before it.
+    after: Cursor | None = None
+    before: Cursor | None = None
+
+    def by_state_only(self) -> bool:
+        """Whether only states are asked for (the counts then give the total)."""
+        return replace(self, page=1, per_page=PER_PAGE, after=None, before=None) == QueueFilter(
+            states=self.states
+        )
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in the queue's order: the (priority, top score, comment id) of a row."""
+
+    priority: int | None
+    top_score: float | None
+    comment_id: str
+
+    def token(self) -> str:
+        """The cursor as it travels in a URL (repr keeps the score's float exactly)."""
+        show = lambda v: "" if v is None else repr(v)  # noqa: E731
+        return f"{show(self.priority)}:{show(self.top_score)}:{self.comment_id}"
+
+    @classmethod
+    def parse(cls, token: str | None) -> Cursor | None:
+        """The cursor of a URL's token; None if there is none or it is not one."""
+        try:
+            priority, top, comment_id = (token or "").split(":", 2)
+            return cls(int(priority) if priority else None, float(top) if top else None, comment_id)
+        except ValueError:
+            return None
+
+    @classmethod
+    def of(cls, row: dict) -> Cursor:
+        return cls(row["priority"], row["top_score"], row["id"])
+
+
+def cursor_query(row: dict) -> str:
+    """The query string of the queue page after this row (benchmarks, links)."""
+    return "after=" + quote(Cursor.of(row).token())
 
 
 @dataclass
@@ -126,8 +169,18 @@ def move_counts(connection: Connection, before: dict[str, str], after: dict[str,
 def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = None) -> list[dict]:
     """One page of the queue: highest priority first, then highest toxicity.
 
-    With `comment_id`, just that comment, whatever its state.
+    With `comment_id`, just that comment, whatever its state. Two steps: the page's ids,
+    from the tables the filter needs (an index gives the order, the page stops the read),
+    then everything shown about those few comments.
     """
+    if comment_id is not None:
+        ids = [comment_id]
+    else:
+        ids = [row[0] for row in connection.execute(_page_ids(connection, wanted))]
+        if wanted.before is not None:
+            ids.reverse()
+    if not ids:
+        return []
     tox, sent = scores.alias("tox"), scores.alias("sent")
     query = (
         select(
@@ -174,28 +227,100 @@ def page(connection: Connection, wanted: QueueFilter, comment_id: str | None = N
                 ),
             )
         )
-        .where(
-            *(
-                _conditions(wanted, connection.dialect.name)
-                if comment_id is None
-                else [comments.c.id == comment_id]
-            )
-        )
-        .order_by(*_queue_order(connection.dialect.name))
+        .where(rule_decisions.c.comment_id.in_(ids))
     )
+    found = {row.id: dict(row._mapping) for row in connection.execute(query)}
+    return [found[i] for i in ids if i in found]
+
+
+def _page_ids(connection: Connection, wanted: QueueFilter):
+    """The ids of the page's comments, in the queue's order (reversed for `before`)."""
+    dialect = connection.dialect.name
+    backwards = wanted.before is not None
+    query = (
+        select(rule_decisions.c.comment_id)
+        .select_from(_filtered(wanted))
+        .where(*_conditions(wanted, connection))
+        .order_by(*_queue_order(dialect, backwards))
+    )
+    if wanted.after or wanted.before:
+        query = query.where(_beyond(wanted.before or wanted.after, backwards))
     if wanted.per_page is not None:
-        query = query.limit(wanted.per_page).offset((max(wanted.page, 1) - 1) * wanted.per_page)
-    return [dict(row._mapping) for row in connection.execute(query)]
+        query = query.limit(wanted.per_page)
+        if not (wanted.after or wanted.before):
+            query = query.offset((max(wanted.page, 1) - 1) * wanted.per_page)
+    return query
 
 
-def _queue_order(dialect: str) -> list:
-    """Highest priority first, then highest toxicity, unscored last; the same order on both
-    databases (PostgreSQL puts NULL first in a descending order unless told otherwise;
-    its index for this order is made by migration 0014)."""
-    priority, top = rule_decisions.c.priority.desc(), rule_decisions.c.top_score.desc()
-    if dialect == "postgresql":
-        priority, top = priority.nulls_last(), top.nulls_last()
-    return [priority, top, rule_decisions.c.comment_id]
+def _filtered(wanted: QueueFilter, counting: bool = False):
+    """rule_decisions with the tables the filter reads: states always, comments only for
+    an author, article or search; counting a rule's comments, from that rule's rows."""
+    joined = rule_decisions
+    if wanted.rule and counting:
+        joined = decision_rules.join(
+            rule_decisions, rule_decisions.c.comment_id == decision_rules.c.comment_id
+        )
+    joined = joined.outerjoin(
+        review_states, review_states.c.comment_id == rule_decisions.c.comment_id
+    )
+    if wanted.author or wanted.article or (wanted.search and wanted.search.split()):
+        joined = joined.join(comments, comments.c.id == rule_decisions.c.comment_id)
+    return joined
+
+
+def _queue_order(dialect: str, backwards: bool = False) -> list:
+    """Highest priority first, then highest toxicity, unscored last, then by id; the same
+    order on both databases (PostgreSQL puts NULL first in a descending order unless told
+    otherwise; its index for this order is made by migration 0017). `backwards`: the
+    reverse, for the page before a cursor."""
+    columns = (rule_decisions.c.priority, rule_decisions.c.top_score, rule_decisions.c.comment_id)
+    if backwards:
+        order = [c.asc() for c in columns]
+        return [o.nulls_first() for o in order] if dialect == "postgresql" else order
+    order = [c.desc() for c in columns]
+    return [o.nulls_last() for o in order] if dialect == "postgresql" else order
+
+
+def _beyond(cursor: Cursor, backwards: bool):
+    """Rows after the cursor in the queue's order (before it, `backwards`).
+
+    The order is priority, then top score, then id, each highest first, with no priority
+    or no score last. Where the cursor has both values, the main term is one row-value
+    comparison an index can seek to; the NULL rows are added by terms of their own.
+    """
+    priority, top, key = (
+        rule_decisions.c.priority, rule_decisions.c.top_score, rule_decisions.c.comment_id,
+    )  # fmt: skip
+    p, t, i = cursor.priority, cursor.top_score, cursor.comment_id
+    if backwards:  # earlier: a higher place, or the same priority and an earlier tail
+        if p is None:
+            return or_(priority.is_not(None), and_(priority.is_(None), _tail(top, key, t, i, True)))
+        if t is None:
+            return or_(priority > p, and_(priority == p, _tail(top, key, t, i, True)))
+        return tuple_(priority, top, key) > tuple_(literal(p), literal(t), literal(i))
+    if p is None:
+        return and_(priority.is_(None), _tail(top, key, t, i, False))
+    if t is None:
+        return or_(
+            priority < p, priority.is_(None), and_(priority == p, _tail(top, key, t, i, False))
+        )
+    return or_(
+        tuple_(priority, top, key) < tuple_(literal(p), literal(t), literal(i)),
+        and_(priority == p, top.is_(None)),
+        priority.is_(None),
+    )
+
+
+def _tail(top, key, t, i, backwards: bool):
+    """Among rows of one priority: beyond (t, i) in the order top score highest first
+    (none last), then id highest first; before it, `backwards`."""
+    if backwards:
+        if t is None:
+            return or_(top.is_not(None), key > i)
+        return tuple_(top, key) > tuple_(literal(t), literal(i))
+    if t is None:
+        return and_(top.is_(None), key < i)
+    return or_(tuple_(top, key) < tuple_(literal(t), literal(i)), top.is_(None))
 
 
 def flagged(connection: Connection, limit: int | None = None) -> list[dict]:
@@ -203,24 +328,30 @@ def flagged(connection: Connection, limit: int | None = None) -> list[dict]:
     return page(connection, QueueFilter(states=STATES, per_page=limit))
 
 
+COUNT_UP_TO = 1000  # a filter's total is counted this far; beyond it, "more than"
+
+
 def total(connection: Connection, wanted: QueueFilter) -> int:
-    """How many comments the filter selects (from the counts when it is only by state)."""
-    if wanted == QueueFilter(states=wanted.states, page=wanted.page, per_page=wanted.per_page):
+    """How many comments the filter selects (from the counts when it is only by state).
+    A filtered total stops at COUNT_UP_TO + 1: counting every match of a broad filter in
+    a large store costs more than the page itself, and "more than 1,000" says enough."""
+    if wanted.by_state_only():
         by_state = counts(connection)
         return sum(by_state[s] for s in wanted.states)
-    query = (
-        select(func.count())
-        .select_from(
-            rule_decisions.join(comments, comments.c.id == rule_decisions.c.comment_id)
-            .join(articles, articles.c.id == comments.c.article_id)
-            .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
-        )
-        .where(*_conditions(wanted, connection.dialect.name))
+    matches = (
+        select(literal(1))
+        .select_from(_filtered(wanted, counting=True))
+        .where(*_conditions(wanted, connection, counting=True))
+        .limit(COUNT_UP_TO + 1)
+        .subquery()
     )
-    return connection.scalar(query) or 0
+    return connection.scalar(select(func.count()).select_from(matches)) or 0
 
 
-def _conditions(wanted: QueueFilter, dialect: str) -> list:
+def _conditions(wanted: QueueFilter, connection: Connection, counting: bool = False) -> list:
+    """The filter as SQL conditions; `counting`: shaped for counting every match, not for
+    reading the first few in the queue's order."""
+    dialect = connection.dialect.name
     machine = [action for action, state in MACHINE_STATE.items() if state in wanted.states]
     conditions = [
         or_(
@@ -228,7 +359,9 @@ def _conditions(wanted: QueueFilter, dialect: str) -> list:
             review_states.c.state.in_(wanted.states),
         )
     ]
-    if wanted.rule:
+    if wanted.rule and counting:  # counted from the rule's index (see _filtered)
+        conditions.append(decision_rules.c.rule_id == wanted.rule)
+    elif wanted.rule:  # a page: rows in queue order, each tested, until the page is full
         conditions.append(
             exists().where(
                 decision_rules.c.comment_id == rule_decisions.c.comment_id,
@@ -237,13 +370,8 @@ def _conditions(wanted: QueueFilter, dialect: str) -> list:
         )
     if wanted.action:
         conditions.append(rule_decisions.c.action == wanted.action)
-    if wanted.article:  # its id, or words of its title (any case)
-        conditions.append(
-            or_(
-                comments.c.article_id == wanted.article,
-                func.lower(articles.c.title).contains(wanted.article.lower(), autoescape=True),
-            )
-        )
+    if wanted.article:  # its id, or words of its title (any case): the articles first
+        conditions.append(comments.c.article_id.in_(_articles(connection, wanted.article)))
     if wanted.author:  # names are compared without case, as logins are
         conditions.append(func.lower(comments.c.author) == wanted.author.lower())
     if wanted.search and wanted.search.split():
@@ -435,3 +563,14 @@ def changes(connection: Connection, after: int, limit: int = 500) -> list[dict]:
 def latest_review(connection: Connection) -> int:
     """The newest review's id (0 before the first)."""
     return connection.scalar(select(func.max(reviews.c.id))) or 0
+
+
+def _articles(connection: Connection, wanted: str) -> list[str]:
+    """The ids of the articles whose id is `wanted` or whose title has it, in any case."""
+    query = select(articles.c.id).where(
+        or_(
+            articles.c.id == wanted,
+            func.lower(articles.c.title).contains(wanted.lower(), autoescape=True),
+        )
+    )
+    return [row[0] for row in connection.execute(query)]

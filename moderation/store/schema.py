@@ -86,7 +86,9 @@ rule_decisions = Table(
     Column("toxicity_model", String, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("top_score", Float),  # highest toxicity label of the own text: queue order
-    Index("ix_rule_decisions_queue", "priority", "top_score"),  # the queue's order (0003)
+    # the queue's order (0003; ends in the id since 0017, for keyset pages), and per action
+    Index("ix_rule_decisions_queue", "priority", "top_score", "comment_id"),
+    Index("ix_rule_decisions_action_queue", "action", "priority", "top_score", "comment_id"),
 )
 
 # The rules each decision matched (rule_decisions.rule_ids, one row each): filters read
@@ -236,8 +238,9 @@ coral_secrets = Table(
 def described(name: str | None) -> bool:
     """Whether the schema above describes this table or index: the text-search indexes
     (migration 0013: an FTS5 table and its shadow tables on SQLite, an index over an
-    expression on PostgreSQL) and PostgreSQL's queue-order index (0014, NULLS LAST) are
-    made by the migrations alone."""
+    expression on PostgreSQL), PostgreSQL's queue-order indexes (0014, 0017: NULLS LAST)
+    and the index of authors' names in lower case (0017) are made by the migrations alone."""
     return not (name or "").startswith(
-        ("comments_fts", "ix_comments_search", "ix_rule_decisions_queue_order")
-    )
+        ("comments_fts", "ix_comments_search", "ix_rule_decisions_queue_order",
+         "ix_comments_author_lower")
+    )  # fmt: skip
