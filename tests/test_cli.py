@@ -388,3 +388,30 @@ def test_score_help_lists_the_map_fields_out_formats_and_exit_status(runner):
     assert "Ours: " + ", ".join(FIELDS) + "." in shown
     assert "[jsonl|csv|parquet]" in shown and ".jsonl, .csv, or .parquet" in shown
     assert "Exit status: 0 every record was read; 3 some records" in shown
+
+
+def test_users_list_role_password_disable_and_enable(runner, db_path):
+    db = ["--db", str(db_path)]
+    for name, role in (("ada", "admin"), ("mo", "moderator")):
+        runner.invoke(cli, ["users", "add", name, "--role", role, *db, "--password", "longenough"])
+    assert (
+        runner.invoke(cli, ["users", "role", "MO", "editor", *db]).output == "MO is now editor.\n"
+    )
+    reset = runner.invoke(cli, ["users", "password", "mo", *db, "--password", "another one"])
+    assert reset.exit_code == 0 and "new password" in reset.output
+    assert runner.invoke(cli, ["users", "disable", "mo", *db]).exit_code == 0
+    listed = runner.invoke(cli, ["users", "list", *db]).output.splitlines()
+    assert listed[0].startswith("ada\tadmin\tlast login never\tactive")
+    assert listed[1].startswith("mo\teditor\tlast login never\tdisabled ")
+    last_admin = runner.invoke(cli, ["users", "disable", "ada", *db])
+    assert last_admin.exit_code == 1
+    assert last_admin.output == "Error: this is the last admin account: make another admin first\n"
+    assert runner.invoke(cli, ["users", "enable", "mo", *db]).exit_code == 0
+    unknown = runner.invoke(cli, ["users", "enable", "nobody", *db])
+    assert unknown.output == "Error: no account named 'nobody'\n"
+    from moderation.store import open_store, users
+
+    store = open_store(f"sqlite:///{db_path}")
+    with store.transaction() as connection:
+        assert users.authenticate(connection, "mo", "another one") is not None
+    store.close()

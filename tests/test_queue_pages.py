@@ -106,3 +106,25 @@ def test_the_queue_page_links_to_next_and_previous_by_cursor(client):
     assert "page 2 of 2" in second
     back = re.search(r'<a href="([^"]+)" rel="prev">', second).group(1).replace("&amp;", "&")
     assert re.findall(r'<article [^>]*data-id="(\w+)"', client.get(back).data.decode()) == ids_first
+
+
+def test_a_broad_filter_is_counted_up_to_a_limit(queue_store_with_ties, monkeypatch):
+    monkeypatch.setattr(queue_store, "COUNT_UP_TO", 20)
+    with queue_store_with_ties.transaction() as connection:
+        assert queue_store.total(connection, QueueFilter(action="flag")) == 21  # "more than 20"
+        assert queue_store.total(connection, QueueFilter(action="hold")) == 16  # all of them
+        assert queue_store.total(connection, QueueFilter()) == 47  # states only: the counts
+
+
+def test_the_page_says_more_than_and_still_links_onwards(client, monkeypatch):
+    import re
+
+    import webui.queue
+    from conftest import login
+
+    monkeypatch.setattr(queue_store, "COUNT_UP_TO", 3)
+    monkeypatch.setattr(webui.queue, "COUNT_UP_TO", 3)
+    login(client, "mo")
+    html = client.get("/", query_string={"action": "flag", "per_page": 5}).data.decode()
+    assert "More than 3 comments · page 1" in html
+    assert re.search(r'<a href="[^"]+after=[^"]+" rel="next">', html)

@@ -16,7 +16,7 @@ from moderation.review import (
     queue,
     undo,
 )  # fmt: skip
-from moderation.store.queue import OPEN, PER_PAGE, STATES, Cursor, QueueFilter
+from moderation.store.queue import COUNT_UP_TO, OPEN, PER_PAGE, STATES, Cursor, QueueFilter
 from webui.state import moderation
 
 bp = Blueprint("queue", __name__)
@@ -35,7 +35,8 @@ def index():
     }
     # Next and previous go from the rows shown (keyset): as fast on page 800 as on page 2.
     links = {}
-    if items and wanted.page < pages:
+    capped = total > COUNT_UP_TO  # counted no further: "more than 1,000"
+    if items and (wanted.page < pages or (capped and len(items) == wanted.per_page)):
         after = Cursor.of(items[-1].row).token()
         links["next"] = url_for("queue.index", **(args | {"page": wanted.page + 1, "after": after}))
     if items and wanted.page > 1:
@@ -46,7 +47,7 @@ def index():
     return render_template(
         "queue.html", items=items, total=total, counts=counts, wanted=wanted, pages=pages,
         states=STATES, rule_ids=[r.id for r in moderation().rules.rules], reasons=REASONS,
-        links=links, page_sizes=PAGE_SIZES,
+        links=links, page_sizes=PAGE_SIZES, capped=capped, count_up_to=COUNT_UP_TO,
         latest=latest_review(moderation().store),
     )  # fmt: skip
 

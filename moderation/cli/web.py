@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,6 +88,123 @@ def add(name: str, role: str, password: str, db: str | None, config_file: Path |
     finally:
         store.close()
     click.echo(f"Added {name} ({role}).")
+
+
+@users.command("list")
+@store_option
+@config_option
+def list_users(db: str | None, config_file: Path | None) -> None:
+    """Every account: name, role, last login, and whether it is disabled.
+
+    Example:
+
+        moderation users list --db moderation.db
+    """
+    from moderation.store import users as user_store
+
+    with _accounts(db, config_file) as connection:
+        for user in user_store.everyone(connection):
+            state = f"disabled {user['disabled_at']:%Y-%m-%d}" if user["disabled_at"] else "active"
+            last = f"{user['last_login']:%Y-%m-%d %H:%M}" if user["last_login"] else "never"
+            click.echo(f"{user['name']}\t{user['role']}\tlast login {last}\t{state}")
+
+
+@users.command("password")
+@click.argument("name")
+@click.password_option(help="Asked for when not given (twice, not echoed).")
+@store_option
+@config_option
+def reset_password(name: str, password: str, db: str | None, config_file: Path | None) -> None:
+    """Give an account a new password (its sessions end): for an admin locked out.
+
+    Example:
+
+        moderation users password ana
+    """
+    from moderation.store import users as user_store
+
+    with _accounts(db, config_file) as connection:
+        user_store.set_password(connection, _account(connection, name)["id"], password)
+    click.echo(f"{name} has a new password; their sessions ended.")
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@store_option
+@config_option
+def change_role(name: str, role: str, db: str | None, config_file: Path | None) -> None:
+    """Give an account another role (the last admin keeps theirs).
+
+    Example:
+
+        moderation users role ana editor
+    """
+    from moderation.store import users as user_store
+
+    with _accounts(db, config_file) as connection:
+        user_store.set_role(connection, _account(connection, name)["id"], role)
+    click.echo(f"{name} is now {role}.")
+
+
+@users.command("disable")
+@click.argument("name")
+@store_option
+@config_option
+def disable(name: str, db: str | None, config_file: Path | None) -> None:
+    """Stop an account from logging in and end its sessions (its decisions stay audited).
+
+    Example:
+
+        moderation users disable ana
+    """
+    from moderation.store import users as user_store
+
+    with _accounts(db, config_file) as connection:
+        user_store.disable(connection, _account(connection, name)["id"], datetime.now(UTC))
+    click.echo(f"{name} is disabled; their sessions ended.")
+
+
+@users.command("enable")
+@click.argument("name")
+@store_option
+@config_option
+def enable(name: str, db: str | None, config_file: Path | None) -> None:
+    """Let a disabled account log in again.
+
+    Example:
+
+        moderation users enable ana
+    """
+    from moderation.store import users as user_store
+
+    with _accounts(db, config_file) as connection:
+        user_store.enable(connection, _account(connection, name)["id"])
+    click.echo(f"{name} may log in again.")
+
+
+@contextmanager
+def _accounts(db: str | None, config_file: Path | None):
+    """A write transaction on the configured store, closed after."""
+    from moderation.settings import load_settings
+    from moderation.store import open_store
+
+    store = open_store(load_settings(config_file, db=db).db_url)
+    try:
+        with store.transaction(immediate=True) as connection:
+            yield connection
+    finally:
+        store.close()
+
+
+def _account(connection, name: str) -> dict:
+    from moderation.errors import ModerationError
+    from moderation.store import users as user_store
+
+    found = user_store.find(connection, name)
+    if found is None:
+        raise ModerationError(f"no account named '{name}'")
+    return found
 
 
 class _HideKeys(logging.Filter):

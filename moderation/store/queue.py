@@ -375,7 +375,7 @@ def _conditions(wanted: QueueFilter, connection: Connection, counting: bool = Fa
     if wanted.author:  # names are compared without case, as logins are
         conditions.append(func.lower(comments.c.author) == wanted.author.lower())
     if wanted.search and wanted.search.split():
-        conditions.append(comment_store.matching(dialect, wanted.search))
+        conditions.append(comment_store.matching(connection, wanted.search, not counting))
     if wanted.min_score is not None:
         conditions.append(rule_decisions.c.top_score >= wanted.min_score)
     if wanted.max_score is not None:
