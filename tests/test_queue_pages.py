@@ -119,8 +119,9 @@ def test_a_broad_filter_is_counted_up_to_a_limit(queue_store_with_ties, monkeypa
 def test_the_page_says_more_than_and_still_links_onwards(client, monkeypatch):
     import re
 
-    import webui.queue
     from conftest import login
+
+    import webui.queue
 
     monkeypatch.setattr(queue_store, "COUNT_UP_TO", 3)
     monkeypatch.setattr(webui.queue, "COUNT_UP_TO", 3)

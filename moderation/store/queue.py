@@ -351,7 +351,6 @@ def total(connection: Connection, wanted: QueueFilter) -> int:
 def _conditions(wanted: QueueFilter, connection: Connection, counting: bool = False) -> list:
     """The filter as SQL conditions; `counting`: shaped for counting every match, not for
     reading the first few in the queue's order."""
-    dialect = connection.dialect.name
     machine = [action for action, state in MACHINE_STATE.items() if state in wanted.states]
     conditions = [
         or_(
