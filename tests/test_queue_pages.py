@@ -121,11 +121,29 @@ def test_the_page_says_more_than_and_still_links_onwards(client, monkeypatch):
 
     from conftest import login
 
-    import webui.queue
-
     monkeypatch.setattr(queue_store, "COUNT_UP_TO", 3)
-    monkeypatch.setattr(webui.queue, "COUNT_UP_TO", 3)
     login(client, "mo")
     html = client.get("/", query_string={"action": "flag", "per_page": 5}).data.decode()
     assert "More than 3 comments · page 1" in html
     assert re.search(r'<a href="[^"]+after=[^"]+" rel="next">', html)
+
+
+@pytest.mark.parametrize("read_each, list_up_to", [(1000, 10_000), (0, 10_000), (0, 0)])
+def test_search_gives_the_same_pages_and_totals_whichever_way_it_reads(
+    queue_store_with_ties, monkeypatch, read_each, list_up_to
+):
+    """Few matches are read one by one, more are checked against a list, many are looked
+    up per queue row: the same comments, in the same order, counted the same."""
+    monkeypatch.setattr(comment_store, "READ_EACH_UP_TO", read_each)
+    monkeypatch.setattr(comment_store, "LIST_UP_TO", list_up_to)
+    with queue_store_with_ties.transaction() as connection:
+        for words, rule in (("text", None), ("user1", None), ("text", "r"), ("4", None)):
+            wanted = QueueFilter(search=words, rule=rule, per_page=None)
+            everything = queue_store.page(connection, QueueFilter(per_page=None, rule=rule))
+            expected = [
+                r["id"]
+                for r in everything
+                if words in r["text"].split() or words in r["author"].split()
+            ]
+            assert [r["id"] for r in queue_store.page(connection, wanted)] == expected
+            assert queue_store.total(connection, wanted) == len(expected)

@@ -16,11 +16,12 @@ from moderation.review import (
     queue,
     undo,
 )  # fmt: skip
-from moderation.store.queue import COUNT_UP_TO, OPEN, PER_PAGE, STATES, Cursor, QueueFilter
+from moderation.store.queue import OPEN, PER_PAGE, STATES, Cursor, QueueFilter, count_limit
 from webui.state import moderation
 
 bp = Blueprint("queue", __name__)
-PAGE_SIZES = (5, 10, 25, 50, 100)  # comments per page a moderator may choose
+PAGE_SIZES = (5, 10, 25, 50, 100)  # comments per page offered; any from 1 to 100 is taken
+MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000  # a deeper page is empty anyway; a larger number overflows SQL integers
 
 
@@ -35,7 +36,8 @@ def index():
     }
     # Next and previous go from the rows shown (keyset): as fast on page 800 as on page 2.
     links = {}
-    capped = total > COUNT_UP_TO  # counted no further: "more than 1,000"
+    limit = count_limit(wanted)
+    capped = total > limit  # counted no further: "more than 1,000"
     if items and (wanted.page < pages or (capped and len(items) == wanted.per_page)):
         after = Cursor.of(items[-1].row).token()
         links["next"] = url_for("queue.index", **(args | {"page": wanted.page + 1, "after": after}))
@@ -47,7 +49,7 @@ def index():
     return render_template(
         "queue.html", items=items, total=total, counts=counts, wanted=wanted, pages=pages,
         states=STATES, rule_ids=[r.id for r in moderation().rules.rules], reasons=REASONS,
-        links=links, page_sizes=PAGE_SIZES, capped=capped, count_up_to=COUNT_UP_TO,
+        links=links, page_sizes=PAGE_SIZES, capped=capped, count_up_to=limit,
         latest=latest_review(moderation().store),
     )  # fmt: skip
 
@@ -137,9 +139,7 @@ def _filter(args) -> QueueFilter:
         min_score=_float(args.get("min_score")),
         max_score=_float(args.get("max_score")),
         page=min(MAX_PAGE, max(1, _int(args.get("page")) or 1)),
-        per_page=_int(args.get("per_page"))
-        if _int(args.get("per_page")) in PAGE_SIZES
-        else PER_PAGE,
+        per_page=min(MAX_PER_PAGE, max(1, _int(args.get("per_page")) or PER_PAGE)),
         after=Cursor.parse(args.get("after")),
         before=Cursor.parse(args.get("before")),
     )

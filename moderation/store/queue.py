@@ -13,7 +13,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import quote
 
-from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)  # fmt: skip
 
 from moderation.store import comments as comment_store
 from moderation.store.schema import (
@@ -239,7 +250,7 @@ def _page_ids(connection: Connection, wanted: QueueFilter):
     backwards = wanted.before is not None
     query = (
         select(rule_decisions.c.comment_id)
-        .select_from(_filtered(wanted))
+        .select_from(_filtered(wanted, dialect))
         .where(*_conditions(wanted, connection))
         .order_by(*_queue_order(dialect, backwards))
     )
@@ -252,10 +263,20 @@ def _page_ids(connection: Connection, wanted: QueueFilter):
     return query
 
 
-def _filtered(wanted: QueueFilter, counting: bool = False):
+def _filtered(wanted: QueueFilter, dialect: str, counting: bool = False):
     """rule_decisions with the tables the filter reads: states always, comments only for
     an author, article or search; counting a rule's comments, from that rule's rows."""
     joined = rule_decisions
+    searching = bool(wanted.search and wanted.search.split())
+    if counting and _counted_from_fts(wanted, dialect):
+        # Counted from the matches as FTS5 gives them, stopping at the limit; a list of
+        # every match would be made first.
+        fts = comment_store.comments_fts
+        return (
+            fts.join(comments, literal_column("comments.rowid") == fts.c.rowid)
+            .join(rule_decisions, rule_decisions.c.comment_id == comments.c.id)
+            .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
+        )
     if wanted.rule and counting:
         joined = decision_rules.join(
             rule_decisions, rule_decisions.c.comment_id == decision_rules.c.comment_id
@@ -263,9 +284,14 @@ def _filtered(wanted: QueueFilter, counting: bool = False):
     joined = joined.outerjoin(
         review_states, review_states.c.comment_id == rule_decisions.c.comment_id
     )
-    if wanted.author or wanted.article or (wanted.search and wanted.search.split()):
+    if wanted.author or wanted.article or searching:
         joined = joined.join(comments, comments.c.id == rule_decisions.c.comment_id)
     return joined
+
+
+def _counted_from_fts(wanted: QueueFilter, dialect: str) -> bool:
+    """Whether a count starts from the FTS5 table's matches (a search, on SQLite)."""
+    return bool(wanted.search and wanted.search.split()) and dialect == "sqlite"
 
 
 def _queue_order(dialect: str, backwards: bool = False) -> list:
@@ -329,20 +355,26 @@ def flagged(connection: Connection, limit: int | None = None) -> list[dict]:
 
 
 COUNT_UP_TO = 1000  # a filter's total is counted this far; beyond it, "more than"
+SEARCH_COUNT_UP_TO = 100  # a search's matches are costlier to count: this far
+
+
+def count_limit(wanted: QueueFilter) -> int:
+    """How far the filter's total is counted: beyond it the queue says "more than"."""
+    return SEARCH_COUNT_UP_TO if wanted.search and wanted.search.split() else COUNT_UP_TO
 
 
 def total(connection: Connection, wanted: QueueFilter) -> int:
     """How many comments the filter selects (from the counts when it is only by state).
-    A filtered total stops at COUNT_UP_TO + 1: counting every match of a broad filter in
+    A filtered total stops one past `count_limit`: counting every match of a broad filter in
     a large store costs more than the page itself, and "more than 1,000" says enough."""
     if wanted.by_state_only():
         by_state = counts(connection)
         return sum(by_state[s] for s in wanted.states)
     matches = (
         select(literal(1))
-        .select_from(_filtered(wanted, counting=True))
+        .select_from(_filtered(wanted, connection.dialect.name, counting=True))
         .where(*_conditions(wanted, connection, counting=True))
-        .limit(COUNT_UP_TO + 1)
+        .limit(count_limit(wanted) + 1)
         .subquery()
     )
     return connection.scalar(select(func.count()).select_from(matches)) or 0
@@ -358,7 +390,8 @@ def _conditions(wanted: QueueFilter, connection: Connection, counting: bool = Fa
             review_states.c.state.in_(wanted.states),
         )
     ]
-    if wanted.rule and counting:  # counted from the rule's index (see _filtered)
+    from_fts = counting and _counted_from_fts(wanted, connection.dialect.name)
+    if wanted.rule and counting and not from_fts:  # counted from the rule's rows (_filtered)
         conditions.append(decision_rules.c.rule_id == wanted.rule)
     elif wanted.rule:  # a page: rows in queue order, each tested, until the page is full
         conditions.append(
@@ -374,7 +407,10 @@ def _conditions(wanted: QueueFilter, connection: Connection, counting: bool = Fa
     if wanted.author:  # names are compared without case, as logins are
         conditions.append(func.lower(comments.c.author) == wanted.author.lower())
     if wanted.search and wanted.search.split():
-        conditions.append(comment_store.matching(connection, wanted.search, not counting))
+        if from_fts:  # counted from FTS5's matches (see _filtered)
+            conditions.append(comment_store.fts_match(wanted.search))
+        else:
+            conditions.append(comment_store.matching(connection, wanted.search))
     if wanted.min_score is not None:
         conditions.append(rule_decisions.c.top_score >= wanted.min_score)
     if wanted.max_score is not None:
