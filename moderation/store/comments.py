@@ -239,9 +239,14 @@ def matching(connection: Connection, query: str):
     text has every word of `query` (FTS5 on SQLite, the tsvector GIN index on PostgreSQL,
     whose planner picks its own way; see migration 0013)."""
     if connection.dialect.name == "postgresql":
-        vector = literal_column("to_tsvector('simple', comments.author || ' ' || comments.text)")
+        # The matches from the GIN index first, as a set: left in the row's own condition,
+        # the planner computed to_tsvector for every queue row (it misjudges how many the
+        # state filter keeps).
+        vector = literal_column("to_tsvector('simple', found.author || ' ' || found.text)")
         plain = func.plainto_tsquery(literal_column("'simple'"), " ".join(query.split()))
-        return vector.op("@@")(plain)
+        found = comments.alias("found")
+        matches = select(found.c.id).where(vector.op("@@")(plain)).offset(0)  # kept apart
+        return comments.c.id.in_(matches)
     phrase = fts_phrase(query)
     matches = connection.scalar(
         text("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH :phrase"),
