@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, column, func, literal_column, select, table, text
+from sqlalchemy import (
+    Connection,
+    column,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)  # fmt: skip
 
 from moderation.records import Comment, ReplyBasis, text_key
 from moderation.store.db import upsert
@@ -235,18 +245,12 @@ def fts_match(query: str):
 
 
 def matching(connection: Connection, query: str):
-    """A condition on `comments`, for reading a page in the queue's order: its author or
-    text has every word of `query` (FTS5 on SQLite, the tsvector GIN index on PostgreSQL,
-    whose planner picks its own way; see migration 0013)."""
+    """A condition for reading a page in the queue's order: the comment's author or text
+    has every word of `query` (FTS5 on SQLite, the tsvector GIN index on PostgreSQL; see
+    migration 0013). On SQLite it is a condition on `comments`, on PostgreSQL on
+    `rule_decisions`."""
     if connection.dialect.name == "postgresql":
-        # The matches from the GIN index first, as a set: left in the row's own condition,
-        # the planner computed to_tsvector for every queue row (it misjudges how many the
-        # state filter keeps).
-        vector = literal_column("to_tsvector('simple', found.author || ' ' || found.text)")
-        plain = func.plainto_tsquery(literal_column("'simple'"), " ".join(query.split()))
-        found = comments.alias("found")
-        matches = select(found.c.id).where(vector.op("@@")(plain)).offset(0)  # kept apart
-        return comments.c.id.in_(matches)
+        return pg_matching(connection, query)
     phrase = fts_phrase(query)
     matches = connection.scalar(
         text("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH :phrase"),
@@ -272,3 +276,31 @@ def matching(connection: Connection, query: str):
 # a queue row looked up in FTS5 about 30 us.
 READ_EACH_UP_TO = 1000
 LIST_UP_TO = 10_000
+
+
+def pg_matching(connection: Connection, query: str, counting: bool = False):
+    """The GIN index's matches as a set, kept apart (left in each row's own condition, the
+    planner computed to_tsvector for every queue row). Few matches: the page is read from
+    them. Many: the queue is read in order and each row looked up in the set, made once
+    (the OR keeps PostgreSQL from joining every match first)."""
+    from moderation.store.schema import rule_decisions
+
+    found = comments.alias("found")
+    vector = literal_column("to_tsvector('simple', found.author || ' ' || found.text)")
+    plain = func.plainto_tsquery(literal_column("'simple'"), " ".join(query.split()))
+    matches = select(found.c.id).where(vector.op("@@")(plain)).offset(0)
+    within = rule_decisions.c.comment_id.in_(matches)
+    planned = _planned_rows(connection, matches)
+    if planned > LIST_UP_TO:  # a common word: each queue row's own text checked, in order
+        own = matches.where(found.c.id == rule_decisions.c.comment_id)
+        return exists(own)
+    if counting or planned <= READ_EACH_UP_TO:
+        return within
+    return or_(within, literal_column("false"))
+
+
+def _planned_rows(connection: Connection, query) -> float:
+    """How many rows PostgreSQL expects the query to give (its statistics, not a count)."""
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}").scalar()
+    return plan[0]["Plan"]["Plan Rows"]

@@ -5,11 +5,22 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import Connection, Float, Integer, cast, delete, func, literal_column, select
+from sqlalchemy import (
+    Connection,
+    Float,
+    Integer,
+    cast,
+    delete,
+    exists,
+    func,
+    literal_column,
+    select,
+)  # fmt: skip
 
 from moderation.records import Decision
 from moderation.store.db import upsert
-from moderation.store.schema import decision_rules, rule_decisions, scores
+from moderation.store.queue import MACHINE_STATE
+from moderation.store.schema import decision_rules, review_states, rule_decisions, scores
 
 
 def record(
@@ -34,12 +45,22 @@ def record(
             "toxicity_model": toxicity_model,
             "decided_at": now,
             "top_score": top_score,
+            "state": MACHINE_STATE.get(d.action and d.action.value, "published"),
         }
         for comment_id, d, top_score in decided
     ]
     columns = [c.name for c in rule_decisions.columns if c.name != "comment_id"]
     upsert(connection, rule_decisions, rows, ["comment_id"], columns)
     ids = [comment_id for comment_id, _, _ in decided]
+    reviewed = select(review_states.c.state).where(
+        review_states.c.comment_id == rule_decisions.c.comment_id
+    )
+    for start in range(0, len(ids), 500):  # a moderator's decision outlives the rules'
+        connection.execute(
+            rule_decisions.update()
+            .where(rule_decisions.c.comment_id.in_(ids[start : start + 500]), exists(reviewed))
+            .values(state=reviewed.scalar_subquery())
+        )
     for start in range(0, len(ids), 500):
         connection.execute(
             delete(decision_rules).where(decision_rules.c.comment_id.in_(ids[start : start + 500]))

@@ -264,27 +264,22 @@ def _page_ids(connection: Connection, wanted: QueueFilter):
 
 
 def _filtered(wanted: QueueFilter, dialect: str, counting: bool = False):
-    """rule_decisions with the tables the filter reads: states always, comments only for
-    an author, article or search; counting a rule's comments, from that rule's rows."""
+    """rule_decisions with the tables the filter reads: comments only for an author,
+    article or search; counting a rule's comments, from that rule's rows."""
     joined = rule_decisions
     searching = bool(wanted.search and wanted.search.split())
     if counting and _counted_from_fts(wanted, dialect):
         # Counted from the matches as FTS5 gives them, stopping at the limit; a list of
         # every match would be made first.
         fts = comment_store.comments_fts
-        return (
-            fts.join(comments, literal_column("comments.rowid") == fts.c.rowid)
-            .join(rule_decisions, rule_decisions.c.comment_id == comments.c.id)
-            .outerjoin(review_states, review_states.c.comment_id == rule_decisions.c.comment_id)
+        return fts.join(comments, literal_column("comments.rowid") == fts.c.rowid).join(
+            rule_decisions, rule_decisions.c.comment_id == comments.c.id
         )
     if wanted.rule and counting:
         joined = decision_rules.join(
             rule_decisions, rule_decisions.c.comment_id == decision_rules.c.comment_id
         )
-    joined = joined.outerjoin(
-        review_states, review_states.c.comment_id == rule_decisions.c.comment_id
-    )
-    if wanted.author or wanted.article or searching:
+    if wanted.author or wanted.article or (searching and dialect == "sqlite"):
         joined = joined.join(comments, comments.c.id == rule_decisions.c.comment_id)
     return joined
 
@@ -383,13 +378,7 @@ def total(connection: Connection, wanted: QueueFilter) -> int:
 def _conditions(wanted: QueueFilter, connection: Connection, counting: bool = False) -> list:
     """The filter as SQL conditions; `counting`: shaped for counting every match, not for
     reading the first few in the queue's order."""
-    machine = [action for action, state in MACHINE_STATE.items() if state in wanted.states]
-    conditions = [
-        or_(
-            and_(review_states.c.state.is_(None), rule_decisions.c.action.in_(machine)),
-            review_states.c.state.in_(wanted.states),
-        )
-    ]
+    conditions = [rule_decisions.c.state.in_(wanted.states)]
     from_fts = counting and _counted_from_fts(wanted, connection.dialect.name)
     if wanted.rule and counting and not from_fts:  # counted from the rule's rows (_filtered)
         conditions.append(decision_rules.c.rule_id == wanted.rule)
@@ -409,6 +398,8 @@ def _conditions(wanted: QueueFilter, connection: Connection, counting: bool = Fa
     if wanted.search and wanted.search.split():
         if from_fts:  # counted from FTS5's matches (see _filtered)
             conditions.append(comment_store.fts_match(wanted.search))
+        elif counting and connection.dialect.name == "postgresql":
+            conditions.append(comment_store.pg_matching(connection, wanted.search, counting=True))
         else:
             conditions.append(comment_store.matching(connection, wanted.search))
     if wanted.min_score is not None:
@@ -538,6 +529,11 @@ def _append(
         if connection.execute(claim.returning(review_states.c.review_id)).first() is None:
             savepoint.rollback()
             return None
+    connection.execute(  # the state the queue filters on, kept with the review
+        rule_decisions.update()
+        .where(rule_decisions.c.comment_id == comment_id)
+        .values(state=new_state)
+    )
     _move_count(connection, previous, new_state)
     return review_id
 

@@ -86,6 +86,8 @@ rule_decisions = Table(
     Column("toxicity_model", String, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("top_score", Float),  # highest toxicity label of the own text: queue order
+    # the comment's state (a review's, else the rules'), written with both (0018)
+    Column("state", String),
     # the queue's order (0003; ends in the id since 0017, for keyset pages), and per action
     Index("ix_rule_decisions_queue", "priority", "top_score", "comment_id"),
     Index("ix_rule_decisions_action_queue", "action", "priority", "top_score", "comment_id"),
