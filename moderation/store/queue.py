@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
 )  # fmt: skip
 
 from moderation.store import comments as comment_store
@@ -248,19 +249,38 @@ def _page_ids(connection: Connection, wanted: QueueFilter):
     """The ids of the page's comments, in the queue's order (reversed for `before`)."""
     dialect = connection.dialect.name
     backwards = wanted.before is not None
+    columns = (rule_decisions.c.comment_id, rule_decisions.c.priority, rule_decisions.c.top_score)
     query = (
-        select(rule_decisions.c.comment_id)
+        select(*columns)
         .select_from(_filtered(wanted, dialect))
         .where(*_conditions(wanted, connection))
         .order_by(*_queue_order(dialect, backwards))
     )
-    if wanted.after or wanted.before:
-        query = query.where(_beyond(wanted.before or wanted.after, backwards))
     if wanted.per_page is not None:
         query = query.limit(wanted.per_page)
-        if not (wanted.after or wanted.before):
+    cursor = wanted.before or wanted.after
+    if cursor is None:
+        if wanted.per_page is not None:
             query = query.offset((max(wanted.page, 1) - 1) * wanted.per_page)
-    return query
+        return query
+    # Each term of the keyset condition a query of its own: the row-value term seeks in
+    # the order's index; OR-ed with the NULL terms, both databases read from the start.
+    terms = _beyond(cursor, backwards)
+    if len(terms) == 1:
+        return query.where(terms[0][0])
+    # Rows without a priority (no rule matched: reviewed from their own page) are few in
+    # any state but "published": read as the state's index gives them, then ordered below.
+    parts = [
+        select(*(query if ordered else query.order_by(None).limit(None)).where(term).subquery().c)
+        for term, ordered in terms
+    ]
+    merged = union_all(*parts).subquery()
+    ordered = select(merged.c.comment_id).order_by(
+        *_queue_order(
+            dialect, backwards, (merged.c.priority, merged.c.top_score, merged.c.comment_id)
+        )
+    )
+    return ordered.limit(wanted.per_page) if wanted.per_page is not None else ordered
 
 
 def _filtered(wanted: QueueFilter, dialect: str, counting: bool = False):
@@ -289,21 +309,26 @@ def _counted_from_fts(wanted: QueueFilter, dialect: str) -> bool:
     return bool(wanted.search and wanted.search.split()) and dialect == "sqlite"
 
 
-def _queue_order(dialect: str, backwards: bool = False) -> list:
+def _queue_order(dialect: str, backwards: bool = False, columns: tuple | None = None) -> list:
     """Highest priority first, then highest toxicity, unscored last, then by id; the same
     order on both databases (PostgreSQL puts NULL first in a descending order unless told
     otherwise; its index for this order is made by migration 0017). `backwards`: the
-    reverse, for the page before a cursor."""
-    columns = (rule_decisions.c.priority, rule_decisions.c.top_score, rule_decisions.c.comment_id)
+    reverse, for the page before a cursor. `columns`: the three, from a subquery."""
+    priority, top, key = columns or (
+        rule_decisions.c.priority, rule_decisions.c.top_score, rule_decisions.c.comment_id,
+    )  # fmt: skip
     if backwards:
-        order = [c.asc() for c in columns]
-        return [o.nulls_first() for o in order] if dialect == "postgresql" else order
-    order = [c.desc() for c in columns]
-    return [o.nulls_last() for o in order] if dialect == "postgresql" else order
+        order = [priority.asc(), top.asc()]
+        order = [o.nulls_first() for o in order] if dialect == "postgresql" else order
+        return [*order, key.asc()]
+    order = [priority.desc(), top.desc()]
+    order = [o.nulls_last() for o in order] if dialect == "postgresql" else order
+    return [*order, key.desc()]  # ids are never NULL: as the index has them
 
 
-def _beyond(cursor: Cursor, backwards: bool):
-    """Rows after the cursor in the queue's order (before it, `backwards`).
+def _beyond(cursor: Cursor, backwards: bool) -> list[tuple]:
+    """Rows after the cursor in the queue's order (before it, `backwards`), as terms any
+    of which holds, each with whether it is read in the queue's order.
 
     The order is priority, then top score, then id, each highest first, with no priority
     or no score last. Where the cursor has both values, the main term is one row-value
@@ -315,21 +340,26 @@ def _beyond(cursor: Cursor, backwards: bool):
     p, t, i = cursor.priority, cursor.top_score, cursor.comment_id
     if backwards:  # earlier: a higher place, or the same priority and an earlier tail
         if p is None:
-            return or_(priority.is_not(None), and_(priority.is_(None), _tail(top, key, t, i, True)))
+            return [
+                (priority.is_not(None), True),
+                (and_(priority.is_(None), _tail(top, key, t, i, True)), False),
+            ]
         if t is None:
-            return or_(priority > p, and_(priority == p, _tail(top, key, t, i, True)))
-        return tuple_(priority, top, key) > tuple_(literal(p), literal(t), literal(i))
+            return [(priority > p, True), (and_(priority == p, _tail(top, key, t, i, True)), True)]
+        return [(tuple_(priority, top, key) > tuple_(literal(p), literal(t), literal(i)), True)]
     if p is None:
-        return and_(priority.is_(None), _tail(top, key, t, i, False))
+        return [(and_(priority.is_(None), _tail(top, key, t, i, False)), True)]
     if t is None:
-        return or_(
-            priority < p, priority.is_(None), and_(priority == p, _tail(top, key, t, i, False))
-        )
-    return or_(
-        tuple_(priority, top, key) < tuple_(literal(p), literal(t), literal(i)),
-        and_(priority == p, top.is_(None)),
-        priority.is_(None),
-    )
+        return [
+            (priority < p, True),
+            (priority.is_(None), False),
+            (and_(priority == p, _tail(top, key, t, i, False)), True),
+        ]
+    return [
+        (tuple_(priority, top, key) < tuple_(literal(p), literal(t), literal(i)), True),
+        (and_(priority == p, top.is_(None)), True),
+        (priority.is_(None), False),
+    ]
 
 
 def _tail(top, key, t, i, backwards: bool):

@@ -91,6 +91,7 @@ rule_decisions = Table(
     # the queue's order (0003; ends in the id since 0017, for keyset pages), and per action
     Index("ix_rule_decisions_queue", "priority", "top_score", "comment_id"),
     Index("ix_rule_decisions_action_queue", "action", "priority", "top_score", "comment_id"),
+    Index("ix_rule_decisions_state", "state", "priority"),  # 0018
 )
 
 # The rules each decision matched (rule_decisions.rule_ids, one row each): filters read

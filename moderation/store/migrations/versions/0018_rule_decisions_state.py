@@ -25,8 +25,11 @@ def upgrade() -> None:
         "CASE action WHEN 'flag' THEN 'awaiting' WHEN 'hold' THEN 'held' "
         "WHEN 'reject' THEN 'rejected' ELSE 'published' END)"
     )
+    # by state, and in it the rows no rule matched (no priority), read apart from the order
+    op.create_index("ix_rule_decisions_state", "rule_decisions", ["state", "priority"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rule_decisions_state", table_name="rule_decisions")
     with op.batch_alter_table("rule_decisions") as batch:
         batch.drop_column("state")
