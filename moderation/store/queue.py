@@ -250,16 +250,21 @@ def _page_ids(connection: Connection, wanted: QueueFilter):
     dialect = connection.dialect.name
     backwards = wanted.before is not None
     columns = (rule_decisions.c.comment_id, rule_decisions.c.priority, rule_decisions.c.top_score)
-    query = (
-        select(*columns)
-        .select_from(_filtered(wanted, dialect))
-        .where(*_conditions(wanted, connection))
-        .order_by(*_queue_order(dialect, backwards))
-    )
-    if wanted.per_page is not None:
-        query = query.limit(wanted.per_page)
+
+    def read(in_order: bool):
+        query = (
+            select(*columns)
+            .select_from(_filtered(wanted, dialect))
+            .where(*_conditions(wanted, connection, in_order=in_order))
+        )
+        if not in_order:
+            return query
+        query = query.order_by(*_queue_order(dialect, backwards))
+        return query.limit(wanted.per_page) if wanted.per_page is not None else query
+
     cursor = wanted.before or wanted.after
     if cursor is None:
+        query = read(in_order=True)
         if wanted.per_page is not None:
             query = query.offset((max(wanted.page, 1) - 1) * wanted.per_page)
         return query
@@ -267,13 +272,10 @@ def _page_ids(connection: Connection, wanted: QueueFilter):
     # the order's index; OR-ed with the NULL terms, both databases read from the start.
     terms = _beyond(cursor, backwards)
     if len(terms) == 1:
-        return query.where(terms[0][0])
+        return read(in_order=True).where(terms[0][0])
     # Rows without a priority (no rule matched: reviewed from their own page) are few in
     # any state but "published": read as the state's index gives them, then ordered below.
-    parts = [
-        select(*(query if ordered else query.order_by(None).limit(None)).where(term).subquery().c)
-        for term, ordered in terms
-    ]
+    parts = [select(*read(in_order).where(term).subquery().c) for term, in_order in terms]
     merged = union_all(*parts).subquery()
     ordered = select(merged.c.comment_id).order_by(
         *_queue_order(
@@ -405,10 +407,17 @@ def total(connection: Connection, wanted: QueueFilter) -> int:
     return connection.scalar(select(func.count()).select_from(matches)) or 0
 
 
-def _conditions(wanted: QueueFilter, connection: Connection, counting: bool = False) -> list:
+def _conditions(
+    wanted: QueueFilter, connection: Connection, counting: bool = False, in_order: bool = True
+) -> list:
     """The filter as SQL conditions; `counting`: shaped for counting every match, not for
     reading the first few in the queue's order."""
-    conditions = [rule_decisions.c.state.in_(wanted.states)]
+    state = rule_decisions.c.state
+    if in_order and not counting and connection.dialect.name == "sqlite":
+        # Read in the queue's order: SQLite, without statistics, would take the state's
+        # index and sort every open comment; "|| ''" leaves it the order's index.
+        state = state.concat("")
+    conditions = [state.in_(wanted.states)]
     from_fts = counting and _counted_from_fts(wanted, connection.dialect.name)
     if wanted.rule and counting and not from_fts:  # counted from the rule's rows (_filtered)
         conditions.append(decision_rules.c.rule_id == wanted.rule)
