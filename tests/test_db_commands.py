@@ -48,10 +48,12 @@ def test_check_finds_broken_rows_and_wrong_counts(runner, scored_store):
         connection.execute("PRAGMA foreign_keys = OFF")
         connection.execute("UPDATE comments SET article_id = 'gone' WHERE rowid = 1")
         connection.execute("UPDATE state_counts SET count = count + 5 WHERE state = 'held'")
+        connection.execute("UPDATE rule_decisions SET state = 'approved' WHERE action = 'flag'")
     result = runner.invoke(cli, ["db", "check", "--db", scored_store.db])
     assert result.exit_code == 1
     assert "problem: comments.article_id: 1 row(s) name a missing articles.id" in result.stderr
     assert "problem: queue count of 'held' is " in result.stderr
+    assert "problem: 9 comment(s) stored with another state than their review" in result.stderr
 
 
 def test_upgrade_migrates_an_older_store(runner, tmp_path):

@@ -76,7 +76,10 @@ def check(url: str) -> Check:
                 return found
             for table in metadata.sorted_tables:
                 found.rows[table.name] = connection.scalar(select(func.count()).select_from(table))
-            found.problems += _orphans(connection) + _integrity(connection) + _counts(connection)
+            found.problems += (
+                _orphans(connection) + _integrity(connection) + _counts(connection)
+                + _stored_states(connection)
+            )  # fmt: skip
     finally:
         store.close()
     return found
@@ -178,3 +181,28 @@ def _counts(connection: Connection) -> list[str]:
 
 def _shown(store: Store) -> str:
     return store.engine.url.render_as_string(hide_password=True)
+
+
+def _stored_states(connection: Connection) -> list[str]:
+    """Rule decisions whose stored state (what the queue filters on) is not the comment's
+    state worked out from its review and its rules."""
+    from sqlalchemy import func, or_, select
+
+    from moderation.store import queue
+    from moderation.store.schema import review_states, rule_decisions
+
+    query = (
+        select(func.count())
+        .select_from(
+            rule_decisions.outerjoin(
+                review_states, review_states.c.comment_id == rule_decisions.c.comment_id
+            )
+        )
+        .where(or_(rule_decisions.c.state.is_(None), rule_decisions.c.state != queue.STATE))
+    )
+    wrong = connection.scalar(query) or 0
+    return (
+        [f"{wrong} comment(s) stored with another state than their review or rules give"]
+        if wrong
+        else []
+    )
