@@ -92,6 +92,7 @@ def test_the_author_drawer_and_reject_all_pending_undone_at_once(app, client):
     drawer = client.get("/author", query_string={"name": "Troll", "drawer": 1}).data.decode()
     assert "<h2>Troll</h2>" in drawer and "Reject all pending (3)" in drawer
     assert "none decided yet" in drawer and "In the clear" in drawer
+    assert re.search(r"<dt>first seen</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC</dd>", drawer)
     answer = post(client, "/author/reject-pending", {"name": "Troll", "reason": "abuse"}).json
     assert answer["ok"] and sorted(answer["rejected"]) == ["troll0", "troll1", "troll2"]
     assert answer["message"] == "rejected 3 pending comment(s) by Troll"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, render_template, request
@@ -65,8 +66,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     _register_errors(app)
     app.add_template_filter(reveal, "reveal")
+    app.add_template_filter(_when, "when")
     app.after_request(_secure)
     return app
+
+
+def _when(value) -> str:
+    """A stored time as people read it: to the minute, UTC."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if isinstance(value, datetime) else value or ""
 
 
 def _secure(response):
