@@ -253,3 +253,22 @@ def test_rules_page_histograms_have_axes_counts_and_the_rule_thresholds(client):
     mark = re.search(r'<line class="threshold" x1="([\d.]+)"', svg)
     assert mark and float(mark.group(1)) == 34 + 0.7 * (250 - 34)  # profanity >= 0.7
     assert '<text class="threshold"' in svg and "profanity &gt;= 0.7" in svg
+
+
+def test_author_actions_work_as_plain_forms_without_the_script(app, client):
+    add_comments(app, comment("f1", "You are all stupid idiots", "Formy"))
+    login(client, "mo")
+    token = csrf_token(client)
+    held = client.post(
+        "/author/standing",
+        data={"csrf_token": token, "name": "Formy", "action": "premoderate"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "new comments by Formy are held for review" in held and "<h1>Author</h1>" in held
+    rejected = client.post(
+        "/author/reject-pending",
+        data={"csrf_token": token, "name": "Formy", "reason": "abuse"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "rejected 1 pending comment(s) by Formy" in rejected
+    assert client.get("/author").status_code == 400  # which author?

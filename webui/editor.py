@@ -34,7 +34,8 @@ def index():
 
 
 def thresholds(rules: RuleSet) -> dict[str, list[tuple[str, str, float]]]:
-    """score label -> (rule id, comparison, threshold) of each live rule that compares it."""
+    """score label -> (rule id, comparison, threshold) of each rule, shadow ones too, that
+    compares the comment's own score with a threshold."""
     found: dict[str, list[tuple[str, str, float]]] = {}
     for rule in rules.rules:
         for condition in rule.conditions.values():

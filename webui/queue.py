@@ -29,6 +29,8 @@ MAX_PAGE = 1_000_000  # a deeper page is empty anyway; a larger number overflows
 @login_required
 def index():
     wanted = _filter(request.args)
+    # Read before the page: a decision made meanwhile comes with the first poll, not lost.
+    latest = latest_review(moderation().store)
     items, total, counts = queue(moderation().store, wanted)
     pages = max(1, -(-total // wanted.per_page))
     args = {
@@ -50,7 +52,7 @@ def index():
         "queue.html", items=items, total=total, counts=counts, wanted=wanted, pages=pages,
         states=STATES, rule_ids=[r.id for r in moderation().rules.rules], reasons=REASONS,
         links=links, page_sizes=PAGE_SIZES, capped=capped, count_up_to=limit,
-        latest=latest_review(moderation().store),
+        latest=latest,
     )  # fmt: skip
 
 

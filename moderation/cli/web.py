@@ -77,16 +77,10 @@ def add(name: str, role: str, password: str, db: str | None, config_file: Path |
 
         moderation users add ana --role editor
     """
-    from moderation.settings import load_settings
-    from moderation.store import open_store
     from moderation.store import users as user_store
 
-    store = open_store(load_settings(config_file, db=db).db_url)
-    try:
-        with store.transaction(immediate=True) as connection:
-            user_store.add(connection, name, role, password, datetime.now(UTC))
-    finally:
-        store.close()
+    with _accounts(db, config_file) as connection:
+        user_store.add(connection, name, role, password, datetime.now(UTC))
     click.echo(f"Added {name} ({role}).")
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Integer, func, select, text
+from sqlalchemy import Connection, Integer, func, or_, select, text
 
 from moderation.errors import StoreError
 from moderation.store.db import Store, head_revision, open_store
-from moderation.store.schema import metadata
+from moderation.store.schema import metadata, review_states, rule_decisions
 
 COPY_BATCH = 5000  # rows a statement, when copying
 
@@ -186,10 +186,7 @@ def _shown(store: Store) -> str:
 def _stored_states(connection: Connection) -> list[str]:
     """Rule decisions whose stored state (what the queue filters on) is not the comment's
     state worked out from its review and its rules."""
-    from sqlalchemy import func, or_, select
-
     from moderation.store import queue
-    from moderation.store.schema import review_states, rule_decisions
 
     query = (
         select(func.count())

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
-from moderation.store.queue import OPEN, STATE, STATES
+from moderation.store.queue import OPEN, STATES
 from moderation.store.schema import author_actions, comments, review_states, rule_decisions
 
 STANDINGS = ("premoderate", "ban", "clear")
@@ -32,7 +32,8 @@ def standing(connection: Connection, authors: set[str] | None = None) -> dict[st
                 query.where(author_actions.c.author.in_(names[start : start + 500]))
             )
         ]
-    found = {row.author: dict(row._mapping) for row in sorted(rows, key=lambda r: r.id)}
+    # Each author's entries come in one query, oldest first: the latest one stays.
+    found = {row.author: dict(row._mapping) for row in rows}
     return {name: entry for name, entry in found.items() if entry["action"] != "clear"}
 
 
@@ -61,28 +62,23 @@ def history(connection: Connection, author: str) -> list[dict]:
 def record(connection: Connection, author: str) -> dict:
     """The author's comments in each state, how many moderators rejected of those they
     decided, and when the author was first seen."""
-    effective = STATE.label("effective_state")  # not "state": see queue.recount
+    state = func.coalesce(rule_decisions.c.state, "published").label("effective_state")
     query = (
-        select(effective, func.count(), func.min(comments.c.first_seen))
+        select(state, func.count(), func.min(comments.c.first_seen))
         .select_from(
-            comments.outerjoin(
-                rule_decisions, rule_decisions.c.comment_id == comments.c.id
-            ).outerjoin(review_states, review_states.c.comment_id == comments.c.id)
+            comments.outerjoin(rule_decisions, rule_decisions.c.comment_id == comments.c.id)
         )
         .where(comments.c.author == author)
-        .group_by(effective)
+        .group_by(state)
     )
-    by_state: dict[str, int] = {}
-    first_seen = None
-    for state, count, first in connection.execute(query):
-        by_state[state or "published"] = by_state.get(state or "published", 0) + count
-        first_seen = first if first_seen is None or (first and first < first_seen) else first_seen
+    rows = connection.execute(query).all()
+    by_state = {state: count for state, count, _ in rows}
     decided = by_state.get("approved", 0) + by_state.get("rejected", 0)
     return {
         "comments": sum(by_state.values()),
         "states": {s: by_state.get(s, 0) for s in (*STATES, "published")},
         "reject_rate": by_state.get("rejected", 0) / decided if decided else None,
-        "first_seen": first_seen,
+        "first_seen": min((first for _, _, first in rows if first), default=None),
     }
 
 
@@ -95,7 +91,7 @@ def pending(connection: Connection, author: str) -> list[tuple[str, int | None]]
                 review_states, review_states.c.comment_id == comments.c.id
             )
         )
-        .where(comments.c.author == author, STATE.in_(OPEN))
+        .where(comments.c.author == author, rule_decisions.c.state.in_(OPEN))
         .order_by(comments.c.first_seen, comments.c.id)
     )
     return [(row.id, row.review_id) for row in connection.execute(query)]

@@ -27,8 +27,7 @@ def add(connection: Connection, name: str, role: str, password: str, now: dateti
         raise ModerationError("a user needs a name")
     if len(name) > MAX_NAME:
         raise ModerationError(f"a name is at most {MAX_NAME} characters")
-    if len(password) < MIN_PASSWORD:
-        raise ModerationError(f"a password is at least {MIN_PASSWORD} characters")
+    _check_password(password)
     existing = find(connection, name)
     if existing is not None:
         raise ModerationError(f"user '{existing['name']}' already exists")
@@ -83,8 +82,7 @@ def set_role(connection: Connection, user_id: int, role: str) -> None:
 
 def set_password(connection: Connection, user_id: int, password: str) -> None:
     """A new password for the account; its sessions end, on every browser."""
-    if len(password) < MIN_PASSWORD:
-        raise ModerationError(f"a password is at least {MIN_PASSWORD} characters")
+    _check_password(password)
     hashed = generate_password_hash(password)
     connection.execute(users.update().where(users.c.id == user_id).values(password_hash=hashed))
     end_sessions(connection, user_id)
@@ -100,6 +98,11 @@ def disable(connection: Connection, user_id: int, now: datetime) -> None:
 def enable(connection: Connection, user_id: int) -> None:
     """A disabled account may log in again."""
     connection.execute(users.update().where(users.c.id == user_id).values(disabled_at=None))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ModerationError(f"a password is at least {MIN_PASSWORD} characters")
 
 
 def _keep_an_admin(connection: Connection, user_id: int) -> None:
