@@ -169,7 +169,12 @@ class Moderator:
             return []
         by_id = {a.id: a for a in articles}
         keys = {t: text_key(t) for c in items for t in (c.text, c.quote) if t}  # each hashed once
-        labels = self.labels({k: t for t, k in keys.items()})
+        variants = {c.text: self.rules.reading.variants(c.text) for c in items if c.text}
+        variant_keys = {t: text_key(t) for v in variants.values() for t in v.values()}
+        labels = self.labels(
+            {k: t for t, k in keys.items()}, also={k: t for t, k in variant_keys.items()}
+        )
+        keys |= variant_keys
         contexts = self._contexts(items, by_id, author_history)
         sentiment, toxicity = self.sentiment.model_id, self.toxicity_id
 
@@ -178,11 +183,13 @@ class Moderator:
 
         results = []
         for comment in items:
+            forms = variants.get(comment.text, {})
             scores = Scores(
                 sentiment=score_set(sentiment, comment.text) or ScoreSet(sentiment, {}),
                 toxicity=score_set(toxicity, comment.text) or ScoreSet(toxicity, {}),
                 quote_sentiment=score_set(sentiment, comment.quote),
                 quote_toxicity=score_set(toxicity, comment.quote),
+                variants={name: score_set(toxicity, text) for name, text in forms.items()},
             )
             decision = self.rules.decide(comment, scores, contexts[comment.id])
             article = by_id.get(comment.article_id)
@@ -200,9 +207,15 @@ class Moderator:
         return [labels[self.toxicity_id][k] for k in keys]
 
     def labels(
-        self, texts: Mapping[str, str], sentiment: bool = True
+        self,
+        texts: Mapping[str, str],
+        sentiment: bool = True,
+        also: Mapping[str, str] | None = None,
     ) -> dict[str, dict[str, dict[str, float]]]:
-        """model id -> text key -> labels, for texts by key: cached ones read, others scored."""
+        """model id -> text key -> labels, for texts by key: cached ones read, others scored.
+        Texts in `also` get toxicity only (other forms of a text: rules/reading.py)."""
+        sentiment_texts = texts
+        texts = {**(also or {}), **texts}
         models = [self.sentiment.model_id] if sentiment else []
         fresh: dict[str, dict[str, dict[str, float]]] = {}
         self._batcher.announce()  # a batch being collected waits for these texts
@@ -212,7 +225,7 @@ class Moderator:
             if len(found[self.toxicity_id]) < len(texts) and self._toxicity is None:
                 loading = self._load_in_background()
                 if sentiment:  # while the model loads
-                    fresh[self.sentiment.model_id] = self._sentiment(texts, found)
+                    fresh[self.sentiment.model_id] = self._sentiment(sentiment_texts, found)
                 loading.result()
                 if self.toxicity_id not in found:  # it fell back: that model's cache applies
                     found |= self._cached(list(texts), [self.toxicity_id])
@@ -224,7 +237,7 @@ class Moderator:
                 self._batcher.withdraw()
         if sentiment and self.sentiment.model_id not in fresh:
             # in this thread, while the model works in the batcher's
-            fresh[self.sentiment.model_id] = self._sentiment(texts, found)
+            fresh[self.sentiment.model_id] = self._sentiment(sentiment_texts, found)
         fresh[self.toxicity_id] = dict(zip(missing, pending.result(), strict=True))
         self._cache(fresh)
         for model, new in fresh.items():
@@ -255,7 +268,7 @@ class Moderator:
         if self.store is None:
             return None
         with self.store.transaction() as connection:
-            stored = find_stored(connection, comment_id)
+            stored = find_stored(connection, comment_id, self.rules.reading.variants)
         if stored is None:
             return None
         subject = self.rules.subject(stored.comment, stored.scores, stored.context)

@@ -137,17 +137,36 @@ class ScoreSet:
     labels: Mapping[str, float]
 
 
+# Other forms of a comment's text the toxicity model scores (see rules/reading.py):
+# identity terms swapped for a neutral word, and evasion undone.
+SCORE_VARIANTS = ("neutral", "deobfuscated")
+
+
+def base_score_name(name: str) -> str:
+    """The model's own label of a flat score name: `toxicity.insult` for
+    `quote.toxicity.insult` or `neutral.toxicity.insult`."""
+    first, _, rest = name.partition(".")
+    return rest if first == "quote" or first in SCORE_VARIANTS else name
+
+
 @dataclass(frozen=True)
 class Scores:
-    """Sentiment and toxicity of a comment's own text, and separately of its quote."""
+    """Sentiment and toxicity of a comment's own text, and separately of its quote.
+
+    `variants` holds the toxicity of other forms of the text, by SCORE_VARIANTS name: a
+    name that is absent means that form is the text itself (its scores are the text's);
+    None means it differs but was not scored (a stored comment scored before).
+    """
 
     sentiment: ScoreSet
     toxicity: ScoreSet
     quote_sentiment: ScoreSet | None = None
     quote_toxicity: ScoreSet | None = None
+    variants: Mapping[str, ScoreSet | None] = field(default_factory=dict)
 
     def values(self) -> dict[str, float]:
-        """Flat names as rules use them: `toxicity.insult`, `quote.sentiment.compound`."""
+        """Flat names as rules use them: `toxicity.insult`, `quote.sentiment.compound`,
+        `neutral.toxicity.insult`."""
         flat: dict[str, float] = {}
         for prefix, score_set in (
             ("sentiment", self.sentiment),
@@ -157,6 +176,10 @@ class Scores:
         ):
             if score_set is not None:
                 flat.update({f"{prefix}.{k}": v for k, v in score_set.labels.items()})
+        for variant in SCORE_VARIANTS:
+            score_set = self.variants.get(variant, self.toxicity)
+            if score_set is not None:
+                flat.update({f"{variant}.toxicity.{k}": v for k, v in score_set.labels.items()})
         return flat
 
 

@@ -51,7 +51,7 @@ def test_every_error_in_a_file_is_reported_at_once(runner, tmp_path):
     assert result.exit_code == 1
     assert lines == [
         "rules.yml:6:5: unknown key 'priorty' (did you mean 'priority'?) (expected one of: id, description, action, priority, mode, conditions, when, examples)",
-        "rules.yml:8:13: rule 'one', condition 'rude': unknown score 'toxicity.insul' (did you mean 'toxicity.insult'?) (valid: sentiment.neg, sentiment.neu, sentiment.pos, sentiment.compound, toxicity.toxicity, toxicity.severe_toxicity, toxicity.obscene, toxicity.threat, toxicity.insult, toxicity.identity_attack, toxicity.sexual_explicit, toxicity.profanity)",
+        "rules.yml:8:13: rule 'one', condition 'rude': unknown score 'toxicity.insul' (did you mean 'toxicity.insult'?) (valid: sentiment.neg, sentiment.neu, sentiment.pos, sentiment.compound, toxicity.toxicity, toxicity.severe_toxicity, toxicity.obscene, toxicity.threat, toxicity.insult, toxicity.identity_attack, toxicity.sexual_explicit, toxicity.profanity; each toxicity score also as neutral.toxicity.* and deobfuscated.toxicity.*)",
         "rules.yml:12:22: rule 'two', condition 'slurs': list 'slurz' is not defined under 'lists' (insults)",
         "rules.yml:16:20: rule 'two', condition 'bad': regex does not compile: missing ), unterminated subpattern at character 2 of 'a(b'",
         "rules.yml:20:26: rule 'three', condition 'backtrack': regex uses a construct RE2 does not run (invalid escape sequence: \\1); look-around and back-references can take exponential time on hostile text, so they are not allowed",
@@ -284,9 +284,11 @@ def test_scores_the_model_does_not_produce(runner, tmp_path):
 def test_the_shipped_rules_have_no_errors(runner):
     result = runner.invoke(cli, ["rules", "check", str(DEFAULT_RULES), "--model", "unbiased"])
     assert result.exit_code == 0
-    # The one warning is by design: the profanity rule's fallback-only condition.
+    # The warnings are by design: the fallback-only conditions of three rules.
+    unbiased = "(it gives toxicity, severe_toxicity, obscene, threat, insult, identity_attack, sexual_explicit)"
     assert [line.split(": ", 1)[1] for line in result.stdout.splitlines()] == [
-        "warning: rule 'profanity', condition 'profane': toxicity.profanity is not produced by detoxify 'unbiased' (it gives toxicity, severe_toxicity, obscene, threat, insult, identity_attack, sexual_explicit); it never holds"
+        f"warning: rule '{rule}', condition 'profane': neutral.toxicity.profanity is not produced by detoxify 'unbiased' {unbiased}; it never holds"
+        for rule in ("profanity", "profanity-unaimed", "insult")
     ]
 
 

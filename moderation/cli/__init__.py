@@ -1,6 +1,6 @@
 """The `moderation` command line: `moderation --help` lists the commands."""
 
-from moderation.cli import db, live, models, rules, scoring, web
+from moderation.cli import db, evaluate, live, models, rules, scoring, web
 from moderation.cli.base import cli
 
-__all__ = ["cli", "db", "live", "models", "rules", "scoring", "web"]
+__all__ = ["cli", "db", "evaluate", "live", "models", "rules", "scoring", "web"]

@@ -139,7 +139,9 @@ def diff(old: Path, new: Path, db: str | None, config_file: Path | None, sample:
     store = open_store(load_settings(config_file, db=db).db_url, create=False)
     try:
         with store.transaction() as connection:
-            report = preview(before, after, load_stored(connection), sample)
+            # The new file's identity terms decide which other forms' scores are read.
+            stored = load_stored(connection, variants=after.reading.variants)
+            report = preview(before, after, stored, sample)
     finally:
         store.close()
     click.echo(

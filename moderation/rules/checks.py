@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from moderation.records import base_score_name
 from moderation.rules.conditions import NEGATED, Compare, Condition, IsReply, Words
 from moderation.rules.engine import Rule, RuleSet
 from moderation.rules.expression import Literal
@@ -157,8 +158,7 @@ def _model_problems(path: Path, rule: Rule, possible: list[_Term], model: str) -
         absent = [
             n
             for n in condition.score_names()
-            if n.removeprefix("quote.").startswith("toxicity.")
-            and n.removeprefix("quote.") not in produced
+            if base_score_name(n).startswith("toxicity.") and base_score_name(n) not in produced
         ]
         if absent:
             dead.add(name)

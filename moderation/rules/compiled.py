@@ -19,7 +19,7 @@ import ast
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from moderation.rules.conditions import Compare, Condition, Subject, Words
+from moderation.rules.conditions import Compare, Condition, Subject
 from moderation.rules.expression import condition_cost
 
 if TYPE_CHECKING:
@@ -48,12 +48,15 @@ def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
             score, threshold = bind("k", item.variable), bind("k", item.threshold)
             return f"get({score}, nan) {_OPERATORS[item.op]} {threshold}"
         test = f"{bind('c', item.test)}(s)"
-        if isinstance(item, Words) and item.matcher.index is not None:
-            # The file's lists are found in one scan per field; a list none of whose
-            # forms it found cannot match, and its condition is not called.
-            scan = scans.setdefault((bind("c", item.matcher.index), item.field), f"h{len(scans)}")
-            forms = bind("c", item.matcher.prefilter)
-            return f"not {forms}.isdisjoint({scan}[{int(item.matcher.normalise)}]) and {test}"
+        scan_filter = item.scan_filter()
+        if scan_filter is not None:
+            # The file's lists are found in one scan per field; a condition none of whose
+            # forms it found cannot hold, and is not called. Own words are part of the
+            # text: the text's scan serves them.
+            index, normalise, forms = scan_filter
+            field = "text" if item.field == "own" else item.field
+            scan = scans.setdefault((bind("c", index), field), f"h{len(scans)}")
+            return f"not {bind('c', forms)}.isdisjoint({scan}[{int(normalise)}]) and {test}"
         return test
 
     def expression(node: ast.expr, conditions: dict[str, Condition]) -> str:

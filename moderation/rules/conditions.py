@@ -14,18 +14,23 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import re2
 
 from moderation.records import Comment, Span
 from moderation.rules.context import Context
-from moderation.rules.matching import WordMatcher
+from moderation.rules.matching import FormIndex, WordMatcher
+from moderation.rules.quoting import own_words
+
+if TYPE_CHECKING:
+    from moderation.rules.reading import Reading
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
 }  # fmt: skip
 NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
-FIELDS = ("text", "quote")
+FIELDS = ("text", "quote", "own")  # own: the text less what it quotes or reports inline
 # A hostile comment can repeat a listed word 100,000 times: moderators see the first
 # matches highlighted and listed, and how many more there were.
 MAX_SPANS = 200
@@ -43,8 +48,16 @@ class Subject:
     cache: dict = field(default_factory=dict, compare=False)  # skeletons and text measures
 
     def field(self, name: str) -> str:
-        """The commenter's own text, or the text they quote."""
-        return self.comment.text if name == "text" else (self.comment.quote or "")
+        """The commenter's text, the text they quote, or their own words (the text with
+        what it quotes or reports inline blanked out, offsets kept)."""
+        if name == "text":
+            return self.comment.text
+        if name == "own":
+            key = ("own", self.comment.text)
+            if key not in self.cache:
+                self.cache[key] = own_words(self.comment.text)
+            return self.cache[key]
+        return self.comment.quote or ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,11 @@ class Condition:
     def score_names(self) -> tuple[str, ...]:
         """Scores this condition reads; a rule needs its models to produce them."""
         return ()
+
+    def scan_filter(self) -> tuple[FormIndex, bool, frozenset[str]] | None:
+        """(the file's one-pass scan, which of its kinds, forms of which one must be found)
+        where the condition cannot hold without them: compiled rules skip it then."""
+        return None
 
 
 # --- numbers: scores, thread depth, author history, text shape --------------------------------
@@ -109,6 +127,17 @@ def _links(text: str) -> int:
     return len(_LINK.findall(text))
 
 
+def _same_site_links(text: str) -> int:
+    """The most links to any one site (host, less "www.")."""
+    if _links(text) < 2:
+        return _links(text)
+    hosts: dict[str, int] = {}
+    for link in _LINK.findall(text):
+        host = link.split("://", 1)[-1].split("/", 1)[0].lower().removeprefix("www.")
+        hosts[host] = hosts.get(host, 0) + 1
+    return max(hosts.values())
+
+
 def _longest_run(text: str) -> int:
     longest = run = 0
     previous = None
@@ -139,6 +168,11 @@ MEASURES: dict[str, tuple[Callable[[Subject, str], float | None], str, tuple[flo
     "length": (lambda s, f: len(s.field(f)), "characters", (0, float("inf"))),
     "capitals": (_capitals, "share of letters in capitals", (0, 1)),
     "links": (lambda s, f: _links(s.field(f)), "links", (0, float("inf"))),
+    "same_site_links": (
+        lambda s, f: _same_site_links(s.field(f)),
+        "links to one site",
+        (0, float("inf")),
+    ),
     "repeated_chars": (
         lambda s, f: _longest_run(s.field(f)),
         "longest run of one character",
@@ -177,6 +211,7 @@ class Compare(Condition):
             "length",
             "capitals",
             "links",
+            "same_site_links",
             "repeated_chars",
         ):
             label += " in the quote"
@@ -232,7 +267,11 @@ def _compare_test(
 
 @dataclass(frozen=True)
 class Words(Condition):
-    """Any word or phrase from a list (see `matching` for evasion-resistant lists)."""
+    """Any word or phrase from a list (see `matching` for evasion-resistant lists).
+
+    A normalised list is also matched in the text with swapped and dropped letters and
+    run-together words undone (`evasion`), where the rule file's reading is given.
+    """
 
     cost = 5
 
@@ -241,26 +280,48 @@ class Words(Condition):
     words: frozenset[str]
     matcher: WordMatcher
     field: str = "text"
+    reading: Reading | None = None
 
     def test(self, subject: Subject) -> bool:
-        text = subject.comment.text if self.field == "text" else subject.field(self.field)
+        text = subject.comment.text if self.field != "quote" else subject.field(self.field)
         matcher = self.matcher
         # The usual case, kept flat because it runs for every comment: nothing of the list here.
         if matcher.index is not None and matcher.prefilter.isdisjoint(
             matcher.index.found(text, matcher.normalise, subject.cache)
         ):
             return False
-        return matcher.search(text, subject.cache)
+        if self.field == "own":
+            text = subject.field("own")
+        if matcher.search(text, subject.cache):
+            return True
+        return next(self._revealed(text, subject.cache), None) is not None
+
+    def _revealed(self, text: str, cache: dict):
+        """(start, end) in the text of list words that only evasion undone shows."""
+        if self.reading is None or not self.matcher.normalise:
+            return
+        plain = self.reading.plain(text, cache)
+        if plain.changed:
+            for start, end in self.matcher.finditer(plain.text):
+                yield plain.span(start, end)
 
     def explain(self, subject: Subject) -> Evidence:
         text = subject.field(self.field)
         found = self.matcher.finditer(text, subject.cache)
         spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
+        if not spans:
+            found = self._revealed(text, subject.cache)
+            spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
         more = sum(1 for _ in found)
         return _found(self.name, f"words from {self.list_name}", self.field, spans, more)
 
     def key(self) -> tuple:
         return ("words", self.words, self.matcher.normalise, self.matcher.allow, self.field)
+
+    def scan_filter(self) -> tuple[FormIndex, bool, frozenset[str]] | None:
+        if self.matcher.index is None:
+            return None
+        return self.matcher.index, self.matcher.normalise, self.matcher.prefilter
 
 
 @dataclass(frozen=True)

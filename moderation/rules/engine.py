@@ -11,11 +11,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from moderation.records import ACTION_SEVERITY, Action, Comment, Decision, RuleMatch, Scores
+from moderation.records import (
+    ACTION_SEVERITY,
+    Action,
+    Comment,
+    Decision,
+    RuleMatch,
+    Scores,
+    base_score_name,
+)
 from moderation.rules.compiled import compile_matching
 from moderation.rules.conditions import Condition, Evidence, Subject
 from moderation.rules.context import NO_CONTEXT, Context
 from moderation.rules.expression import Expression
+from moderation.rules.reading import VARIANTS, Reading
 from moderation.scoring import MAX_READ
 
 LIVE, SHADOW = "live", "shadow"
@@ -67,8 +76,14 @@ class Example:
     line: int
 
     def subject(self) -> Subject:
-        """The example as the rule sees it."""
-        return Subject(self.comment, dict(self.scores), self.context)
+        """The example as the rule sees it. Scores of its text stand for those of its
+        identity-neutral and de-obfuscated forms, unless it gives those too."""
+        scores = dict(self.scores)
+        for name, value in self.scores.items():
+            if name.startswith("toxicity."):
+                for variant in VARIANTS:
+                    scores.setdefault(f"{variant}.{name}", value)
+        return Subject(self.comment, scores, self.context)
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,7 @@ class RuleSet:
 
     name: str
     rules: tuple[Rule, ...]
+    reading: Reading = field(default_factory=Reading, compare=False)
 
     @cached_property
     def score_names(self) -> frozenset[str]:
@@ -155,7 +171,11 @@ class RuleSet:
         """
         missing = {}
         for rule in self.rules:
-            absent = sorted(n for n in rule.score_names() - produced if not n.startswith("quote."))
+            absent = sorted(
+                n
+                for n in rule.score_names()
+                if not n.startswith("quote.") and base_score_name(n) not in produced
+            )
             if absent:
                 missing[rule.id] = absent
         return missing

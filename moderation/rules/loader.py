@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,11 @@ from moderation.rules.conditions import (
 from moderation.rules.context import Context
 from moderation.rules.engine import LIVE, SHADOW, Example, Rule, RuleSet
 from moderation.rules.expression import ExpressionError, all_of, compile_expression
-from moderation.rules.matching import FormIndex, WordMatcher
+from moderation.rules.evasion import misspelled_forms
+from moderation.rules.language import Attack, Reclaimed, Threat, negative_words
+from moderation.rules.grammar import THREAT_WORDS
+from moderation.rules.matching import FormIndex, WordMatcher, squeeze
+from moderation.rules.reading import NEUTRAL_WORD, VARIANTS, Reading
 from moderation.rules.yamlfile import MarkedList, MarkedMap, YamlError, load
 
 SENTIMENT_LABELS = ("neg", "neu", "pos", "compound")
@@ -41,10 +45,19 @@ TOXICITY_LABELS = (
     "toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack",
     "sexual_explicit", "profanity",
 )  # fmt: skip
-SCORE_NAMES = tuple(
+BASE_SCORE_NAMES = tuple(
     [f"sentiment.{x}" for x in SENTIMENT_LABELS] + [f"toxicity.{x}" for x in TOXICITY_LABELS]
 )
-TOP_KEYS = ("lists", "rules")
+SCORE_NAMES = BASE_SCORE_NAMES + tuple(
+    f"{variant}.toxicity.{x}" for variant in VARIANTS for x in TOXICITY_LABELS
+)
+VALID_SCORES = (
+    ", ".join(BASE_SCORE_NAMES)
+    + "; each toxicity score also as "
+    + " and ".join(f"{v}.toxicity.*" for v in VARIANTS)
+)
+TOP_KEYS = ("identity", "lists", "rules")
+IDENTITY_KEYS = ("terms", "neutral")
 # What each example field must be, for a clear error instead of a failure inside the engine.
 _EXAMPLE_TYPES = (
     ("quote", (str,), "a text"),
@@ -61,7 +74,8 @@ MAX_PRIORITY = 999_999  # the store keeps priorities as integers; above these is
 RULE_KEYS = ("id", "description", "action", "priority", "mode", "conditions", "when", "examples")
 LIST_KEYS = ("words", "normalise", "allow", "match")
 FLAGS = ("is_reply", "first_comment")
-CONDITION_KINDS = ("words", "regex", *FLAGS, *NAMED_FACTS, *MEASURES)
+LANGUAGE = ("threat", "attack", "reclaimed")  # read the commenter's own words by default
+CONDITION_KINDS = ("words", "regex", *LANGUAGE, *FLAGS, *NAMED_FACTS, *MEASURES)
 EXAMPLE_KEYS = (
     "text",
     "quote",
@@ -75,7 +89,7 @@ EXAMPLE_KEYS = (
     "first_comment",
 )
 _SCORE = re.compile(
-    r"\s*(?P<score>(?:quote\.)?[a-z_]+\.[a-z_]+)\s*(?P<op>>=|<=|==|>|<)\s*(?P<value>-?\d+(?:\.\d+)?)\s*"
+    r"\s*(?P<score>(?:quote\.|neutral\.|deobfuscated\.)?[a-z_]+\.[a-z_]+)\s*(?P<op>>=|<=|==|>|<)\s*(?P<value>-?\d+(?:\.\d+)?)\s*"
 )
 _NUMBER = re.compile(r"\s*(?P<op>>=|<=|==|>|<)?\s*(?P<value>-?\d+(?:\.\d+)?)\s*")
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -143,7 +157,8 @@ def read_rules(source: str, path: Path) -> tuple[RuleSet | None, list[Problem]]:
     if any(p.severity == "error" for p in reader.problems):
         return None, reader.problems
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-    return RuleSet(name=f"{path.name}#{digest}", rules=tuple(rules)), reader.problems
+    ruleset = RuleSet(name=f"{path.name}#{digest}", rules=tuple(rules), reading=reader.reading)
+    return ruleset, reader.problems
 
 
 def _read(path: Path) -> str:
@@ -180,6 +195,9 @@ class _Reader:
         self.path = path
         self.problems: list[Problem] = []
         self.index = FormIndex()  # every list of this file, searched in one pass
+        self.reading = Reading()
+        self.identity_forms: frozenset[str] = frozenset()  # what attacks need: identity terms
+        self.threat_forms: frozenset[str] = frozenset()  # what threats need: violent words
 
     def fail(self, message: str, position: tuple[int | None, int | None]) -> _Skip:
         self.problems.append(Problem(str(self.path), *position, message))
@@ -207,6 +225,8 @@ class _Reader:
             self.fail("a rule file is a mapping with 'lists' and 'rules'", (1, 1))
             return []
         self.check_keys(document, TOP_KEYS, "key")
+        if "identity" in document:
+            self.reading = self.identity(document["identity"], self.at(document, "identity"))
         lists = self.lists(document.get("lists") or MarkedMap(document.place))
         rules_node = document.get("rules")
         if not isinstance(rules_node, MarkedList) or not rules_node:
@@ -227,6 +247,28 @@ class _Reader:
             seen[rule.id] = rule.line
             rules.append(rule)
         return rules
+
+    def identity(self, node: Any, where: tuple) -> Reading:
+        """The `identity` section: the terms for groups of people, and their neutral word."""
+        if isinstance(node, MarkedMap):
+            self.check_keys(node, IDENTITY_KEYS, "key in identity")
+            terms, neutral = node.get("terms"), node.get("neutral", NEUTRAL_WORD)
+        elif isinstance(node, MarkedList):
+            terms, neutral = node, NEUTRAL_WORD
+        else:
+            self.fail("'identity' must have 'terms' (a list) and optionally 'neutral'", where)
+            return Reading()
+        if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+            self.fail("identity 'terms' must be a list of words", self.at(node, "terms"))
+            return Reading()
+        if not isinstance(neutral, str) or not neutral.strip():
+            self.fail("identity 'neutral' must be a word", self.at(node, "neutral"))
+            return Reading()
+        reading = Reading(terms, neutral.strip())
+        forms = {squeeze(t, True) for t in reading.identity_terms}
+        self.identity_forms = frozenset(forms | misspelled_forms(reading.identity_terms))
+        self.index.add(True, self.identity_forms)
+        return reading
 
     def lists(self, node: Any) -> dict[str, _WordList]:
         if not isinstance(node, MarkedMap):
@@ -265,12 +307,17 @@ class _Reader:
             raise self.fail(
                 f"list '{name}': 'match' must be whole_words or anywhere", self.at(options, "match")
             )
-        normalise = options.get("normalise", False)
+        normalise = options.get("normalise", True)
         if not isinstance(normalise, bool):
             raise self.fail(
                 f"list '{name}': 'normalise' must be true or false", self.at(options, "normalise")
             )
         matcher = WordMatcher.compile(words, normalise, allow, match == "whole_words", self.index)
+        if normalise:  # swapped and dropped letters: the forms that let a comment through
+            self.reading.add_words(words)
+            misspelled = misspelled_forms(words)
+            self.index.add(True, misspelled)
+            matcher = replace(matcher, prefilter=matcher.prefilter | misspelled)
         return _WordList([str(w) for w in words], matcher)
 
     def rule(self, node: Any, where: tuple, lists: dict[str, _WordList]) -> Rule:
@@ -398,12 +445,16 @@ class _Reader:
                 where,
             )
         kind, value, value_at = kinds[0], spec[kinds[0]], self.at(spec, kinds[0])
-        field = spec.get("in", "text")
+        field = spec.get("in", "own" if kind in LANGUAGE else "text")
         if field not in FIELDS:
-            raise self.fail(f"{prefix}: 'in' must be 'text' or 'quote'", self.at(spec, "in"))
+            raise self.fail(f"{prefix}: 'in' must be 'text', 'own' or 'quote'", self.at(spec, "in"))
         if kind == "words":
             list_name, word_list = self.list_ref(prefix, value, value_at, lists)
-            return Words(name, list_name, frozenset(word_list.words), word_list.matcher, field)
+            return Words(
+                name, list_name, frozenset(word_list.words), word_list.matcher, field, self.reading
+            )
+        if kind in LANGUAGE:
+            return self.language(prefix, name, kind, value, value_at, field, lists)
         if kind == "regex":
             return self.regex(prefix, name, value, value_at, field)
         if kind in FLAGS:
@@ -418,6 +469,40 @@ class _Reader:
             raise self.fail(f"{prefix}: {kind} must be a comparison like '>= 2'", value_at)
         return Compare(name, kind, match["op"] or "==", float(match["value"]), field)
 
+    def language(
+        self, prefix: str, name: str, kind: str, value: Any, where: tuple, field: str,
+        lists: dict[str, _WordList],
+    ) -> Condition:  # fmt: skip
+        if kind == "threat":
+            if value is not True:
+                raise self.fail(f"{prefix}: threat must be true", where)
+            if not self.threat_forms:
+                forms = {squeeze(w, True) for w in THREAT_WORDS} | misspelled_forms(THREAT_WORDS)
+                self.threat_forms = frozenset(forms)
+                self.index.add(True, self.threat_forms)
+            return Threat(name, self.reading, self.index, self.threat_forms, field)
+        if kind == "reclaimed":
+            list_name, word_list = self.list_ref(prefix, value, where, lists)
+            matcher = word_list.matcher
+            return Reclaimed(
+                name, self.reading, self.index, matcher.prefilter, field, matcher=matcher,
+                list_name=list_name,
+            )  # fmt: skip
+        if not self.identity_forms:
+            raise self.fail(
+                f"{prefix}: attack needs the identity terms it looks for: add an 'identity' "
+                "section with 'terms'",
+                where,
+            )
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names:
+            raise self.fail(f"{prefix}: attack takes a list name or a list of list names", where)
+        words = [w for n in names for w in self.list_ref(prefix, n, where, lists)[1].words]
+        return Attack(
+            name, self.reading, self.index, self.identity_forms, field,
+            negative=negative_words(words), lists=tuple(str(n) for n in names),
+        )  # fmt: skip
+
     def score(self, prefix: str, name: str, spec: str, where: tuple) -> Compare:
         match = _SCORE.fullmatch(spec)
         if not match:
@@ -429,7 +514,7 @@ class _Reader:
         if score.removeprefix("quote.") not in SCORE_NAMES:
             hint = did_you_mean(score.removeprefix("quote."), SCORE_NAMES)
             raise self.fail(
-                f"{prefix}: unknown score '{score}'{hint} (valid: {', '.join(SCORE_NAMES)})", where
+                f"{prefix}: unknown score '{score}'{hint} (valid: {VALID_SCORES})", where
             )
         return Compare(name, score, match["op"], float(match["value"]))
 

@@ -6,10 +6,10 @@ import bz2
 import gzip
 import io
 import lzma
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from moderation.errors import InputError
 from moderation.records import Article, Comment
@@ -34,6 +34,8 @@ class Found:
     article: Article
     comment: Comment
     where: str  # "file:line" or "file:record N"
+    # The record's own fields, where the format has them (JSON, CSV): labels for `evaluate`.
+    record: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,8 @@ def to_found(
         reply_basis=ReplyBasis.EXPLICIT if parent else None, posted=_time(value["time"]), status=status,
         unreadable=unreadable,
     )  # fmt: skip
-    return Found(article, comment, f"{path}:{line}" if line else f"{path}:record {number}")
+    where = f"{path}:{line}" if line else f"{path}:record {number}"
+    return Found(article, comment, where, record)
 
 
 # Names exports give the comment's text, to suggest a --map.

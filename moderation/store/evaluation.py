@@ -6,11 +6,12 @@ rescored), its thread and author context, and the moderators' latest decision on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from moderation.records import Article, Comment, ReplyBasis, Scores, ScoreSet
+from moderation.records import Article, Comment, ReplyBasis, Scores, ScoreSet, text_key
 from moderation.rules.context import AuthorHistory, Context, thread_contexts
 from moderation.store import authors as author_store
 from moderation.store import comments as comment_store
@@ -29,8 +30,17 @@ class StoredComment:
     review: str | None  # the state moderators left it in (approved, rejected, ...), if any
 
 
-def load_stored(connection: Connection, article_id: str | None = None) -> list[StoredComment]:
-    """Every scored comment (or those of one article), in article and page order."""
+Variants = Callable[[str], dict[str, str]]  # a text -> its other forms (RuleSet.reading.variants)
+
+
+def load_stored(
+    connection: Connection, article_id: str | None = None, variants: Variants | None = None
+) -> list[StoredComment]:
+    """Every scored comment (or those of one article), in article and page order.
+
+    With `variants`, each comment also gets the cached scores of its other forms (its
+    identity-neutral and de-obfuscated texts), where the model scored them.
+    """
     query = (
         select(comments, rule_decisions.c.sentiment_model, rule_decisions.c.toxicity_model)
         .join(rule_decisions, rule_decisions.c.comment_id == comments.c.id)
@@ -39,7 +49,9 @@ def load_stored(connection: Connection, article_id: str | None = None) -> list[S
     if article_id is not None:
         query = query.where(comments.c.article_id == article_id)
     rows = connection.execute(query).all()
-    keys = [k for r in rows for k in (r.text_key, r.quote_key) if k]
+    forms = {r.id: variants(r.text) for r in rows if r.text} if variants else {}
+    form_keys = {t: text_key(t) for found in forms.values() for t in found.values()}
+    keys = [k for r in rows for k in (r.text_key, r.quote_key) if k] + list(form_keys.values())
     labels = {
         (key, model): values
         for model in {m for r in rows for m in (r.sentiment_model, r.toxicity_model)}
@@ -57,7 +69,12 @@ def load_stored(connection: Connection, article_id: str | None = None) -> list[S
     contexts = thread_contexts([c for c, _ in loaded], stored_articles, history)
     reviewed = review_store.reviewed_states(connection)
     return [
-        StoredComment(comment, _scores(row, labels), contexts[comment.id], reviewed.get(comment.id))
+        StoredComment(
+            comment,
+            _scores(row, labels, {n: form_keys[t] for n, t in forms.get(row.id, {}).items()}),
+            contexts[comment.id],
+            reviewed.get(comment.id),
+        )
         for comment, row in loaded
     ]
 
@@ -71,11 +88,16 @@ def _comment(row) -> Comment:
     )  # fmt: skip
 
 
-def _scores(row, labels: dict[tuple[str, str], dict]) -> Scores:
+def _scores(row, labels: dict[tuple[str, str], dict], forms: dict[str, str]) -> Scores:
     def score_set(model: str, key: str | None) -> ScoreSet | None:
         return ScoreSet(model, labels.get((key, model), {})) if key else None
 
+    def form(key: str) -> ScoreSet | None:  # None: not scored when the comment was
+        found = labels.get((key, row.toxicity_model))
+        return ScoreSet(row.toxicity_model, found) if found is not None else None
+
     return Scores(
+        variants={name: form(key) for name, key in forms.items()},
         sentiment=score_set(row.sentiment_model, row.text_key),
         toxicity=score_set(row.toxicity_model, row.text_key),
         quote_sentiment=score_set(row.sentiment_model, row.quote_key),
@@ -91,11 +113,14 @@ def _articles(connection: Connection, ids: set[str]) -> dict[str, Article]:
     }
 
 
-def find_stored(connection: Connection, comment_id: str) -> StoredComment | None:
+def find_stored(
+    connection: Connection, comment_id: str, variants: Variants | None = None
+) -> StoredComment | None:
     """One scored comment, with its thread around it for context; None if there is none."""
     article_id = connection.scalar(select(comments.c.article_id).where(comments.c.id == comment_id))
     if article_id is None:
         return None
     return next(
-        (s for s in load_stored(connection, article_id) if s.comment.id == comment_id), None
+        (s for s in load_stored(connection, article_id, variants) if s.comment.id == comment_id),
+        None,
     )

@@ -1,0 +1,118 @@
+"""Conditions that read language, not single words: threats, attacks on groups, reclaimed words.
+
+Each reads the commenter's own words by default (`in: own`: what they quote or report is
+not theirs), with evasion undone, through the rule file's `Reading`. They run the grammar
+only where the file's one-pass scan found a word it needs, so most comments cost nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from moderation.records import Span
+from moderation.rules.conditions import MAX_SPANS, Condition, Evidence, Subject, _found
+from moderation.rules.matching import FormIndex, WordMatcher
+from moderation.rules.reading import Reading
+
+# Before a reclaimed word: the writer describes themselves ("I'm a proud queer", "as a
+# dyke, I...", "we queers").
+_SELF = re.compile(
+    r"(?:\b(?:i'?m|im|i am|we'?re|we are|as an?|us|we|call myself|call ourselves|identify as|"
+    r"proud to be an?|being an?|me,? an?)\b(?:\s+[a-z]+){0,3}\s*)$"
+)
+
+
+@dataclass(frozen=True)
+class _Language(Condition):
+    """A condition that looks for spans of the reading's de-obfuscated own words."""
+
+    cost = 20
+
+    name: str
+    reading: Reading
+    index: FormIndex
+    triggers: frozenset[str]  # squeezed forms of which one must be in the text
+    field: str = "own"
+    what = ""
+
+    def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
+        raise NotImplementedError
+
+    def _plain(self, subject: Subject):
+        return self.reading.plain(subject.field(self.field), subject.cache)
+
+    def test(self, subject: Subject) -> bool:
+        if self.triggers.isdisjoint(self.index.found(subject.comment.text, True, subject.cache)):
+            return False
+        return next(self.spans(subject), None) is not None
+
+    def explain(self, subject: Subject) -> Evidence:
+        text = subject.field(self.field)
+        found = self.spans(subject) if self.test(subject) else iter(())
+        spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
+        return _found(self.name, self.what, self.field, spans, sum(1 for _ in found))
+
+    def scan_filter(self) -> tuple[FormIndex, bool, frozenset[str]]:
+        return self.index, True, self.triggers
+
+
+@dataclass(frozen=True)
+class Threat(_Language):
+    """A threat of violence against "you" or a group (see `grammar`)."""
+
+    what = "a threat"
+
+    def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
+        plain = self._plain(subject)
+        for start, end in self.reading.grammar.threats_in(plain.text):
+            yield plain.span(start, end)
+
+    def key(self) -> tuple:
+        return ("threat", self.field, tuple(self.reading.identity_terms))
+
+
+@dataclass(frozen=True)
+class Attack(_Language):
+    """Hatred, a negative word from the rule's lists, or a denial of humanity, aimed at a
+    group named by an identity term."""
+
+    what = "an attack on a group"
+    negative: str = ""  # alternation of the negative words ("vermin|scum|...")
+    lists: tuple[str, ...] = ()
+
+    def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
+        plain = self._plain(subject)
+        for start, end in self.reading.grammar.attacks_in(plain.text, self.negative):
+            yield plain.span(start, end)
+
+    def key(self) -> tuple:
+        return ("attack", self.field, self.lists, tuple(self.reading.identity_terms))
+
+
+@dataclass(frozen=True)
+class Reclaimed(_Language):
+    """Every word of a list that the comment uses, it uses of the writer themselves
+    ("I'm a proud queer"): a reclaimed word, not a slur against someone."""
+
+    what = "words of the list used of the writer"
+    matcher: WordMatcher | None = None
+    list_name: str = ""
+
+    def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
+        plain = self._plain(subject)
+        found = list(self.matcher.finditer(plain.text)) if self.matcher else []
+        if found and all(_SELF.search(plain.text, 0, start) for start, _ in found):
+            for start, end in found:
+                yield plain.span(start, end)
+
+    def key(self) -> tuple:
+        return ("reclaimed", self.field, self.list_name)
+
+
+def negative_words(words: list[str]) -> str:
+    """An alternation of lower-case words and phrases, longest first, for `Attack`."""
+    forms = sorted({" ".join(w.lower().split()) for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(p) for p in form.split()) for form in forms)

@@ -1,0 +1,75 @@
+"""Words a commenter quotes or reports rather than says: they are not the commenter's own.
+
+`Statements like "women are scum" are hurtful` and `Stop saying that immigrants should
+die` use hateful words to condemn them. Structured quotes (a blockquote, a "X said:"
+block) are kept apart by extraction as the comment's `quote`; these are the quotes written
+inline in the text, which plain-text archives and live requests carry in every format:
+text in quotation marks (straight, curly, low-high, guillemets) and the clause after a
+verb of saying ("to say", "like saying", "wrote", "stop calling").
+
+`own_words` blanks them out with spaces, so offsets into it are offsets into the text and
+a rule that reads `in: own` highlights the right characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Opening mark -> closing marks. A straight single quote counts only where it cannot be
+# an apostrophe: not between letters ("don't") and not after an s ("the kids' toys").
+_PAIRS = re.compile(
+    r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}[”\"]|„[^“”\n]{1,400}[“”]|«[^»\n]{1,400}»|»[^«\n]{1,400}«"
+    r"|‹[^›\n]{1,400}›|‘[^’\n]{1,400}’(?![a-z])|(?<![\w'])'[^'\n]{1,400}'(?![a-z])",
+    re.IGNORECASE,
+)
+# A verb of saying, then what was said: up to the end of the sentence.
+_REPORTED = re.compile(
+    r"\b(?:to (?:say|write|post|tweet)|like saying|saying|wrote|writes|writing|tweeted"
+    r"|(?:stop|quit|keep|by|for|from|of|about|when|while) calling|things like|statements like"
+    r"|comments like|phrases like|words like|claims? that|claiming that)\b[:,]?\s*(?:that\s+)?"
+    r"(?P<said>[^.!?\n]{3,400})",
+    re.IGNORECASE,
+)
+# "I have to say", "needless to say": the commenter's own words follow.
+_OWN_SAYING = re.compile(
+    r"(?:\b(?:i|we)(?:'m| am|'re| are)? (?:have|got|need|going|want|must|would like|'d like|just)"
+    r"|\bneedless|\blet me|\bsad|\bsorry|\bhate)\s*$",
+    re.IGNORECASE,
+)
+_MARKS = ('"', "“", "„", "«", "»", "‹", "‘", "'")
+_MARKERS = ("say", "writ", "wrote", "tweet", "calling", " like ", "claim")
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every part of the text that is quoted or reported, in order."""
+    lowered = text.lower()
+    if not any(m in text for m in _MARKS) and not any(m in lowered for m in _MARKERS):
+        return []  # nearly every comment
+    spans = [m.span() for m in _PAIRS.finditer(text)]
+    for match in _REPORTED.finditer(text):
+        if not _OWN_SAYING.search(text, max(0, match.start() - 30), match.start()):
+            spans.append(match.span("said"))
+    return _merged(spans)
+
+
+def own_words(text: str, spans: list[tuple[int, int]] | None = None) -> str:
+    """The text with what it quotes or reports replaced by spaces (same length)."""
+    spans = quoted_spans(text) if spans is None else spans
+    if not spans:
+        return text
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], " " * (end - start)]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
