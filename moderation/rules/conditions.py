@@ -35,6 +35,8 @@ FIELDS = ("text", "quote", "own")  # own: the text less what it quotes or report
 # matches highlighted and listed, and how many more there were.
 MAX_SPANS = 200
 MAX_LISTED = 20
+NEGATION_REACH = 20  # characters before a listed word in which a negation turns it around
+FIELD_NAMES = {"text": "text", "quote": "quote", "own": "commenter's own words"}
 _LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 
 
@@ -281,6 +283,7 @@ class Words(Condition):
     matcher: WordMatcher
     field: str = "text"
     reading: Reading | None = None
+    unless_negated: bool = False  # "they are not idiots": a match in a negated clause
 
     def test(self, subject: Subject) -> bool:
         text = subject.comment.text if self.field != "quote" else subject.field(self.field)
@@ -292,9 +295,21 @@ class Words(Condition):
             return False
         if self.field == "own":
             text = subject.field("own")
+        if self.unless_negated:
+            return next(self._affirmed(text, subject.cache), None) is not None
         if matcher.search(text, subject.cache):
             return True
         return next(self._revealed(text, subject.cache), None) is not None
+
+    def _affirmed(self, text: str, cache: dict):
+        """(start, end) of matches, direct or revealed, that no negation in their clause
+        turns around."""
+        from moderation.rules.grammar import negated
+
+        found = list(self.matcher.finditer(text, cache)) or list(self._revealed(text, cache))
+        lowered = text.lower()
+        # A word's negation is close before it: "are not vermin", "nobody is subhuman".
+        return ((s, e) for s, e in found if not negated(lowered, s, e, before=NEGATION_REACH))
 
     def _revealed(self, text: str, cache: dict):
         """(start, end) in the text of list words that only evasion undone shows."""
@@ -307,16 +322,22 @@ class Words(Condition):
 
     def explain(self, subject: Subject) -> Evidence:
         text = subject.field(self.field)
-        found = self.matcher.finditer(text, subject.cache)
+        if self.unless_negated:
+            found = self._affirmed(text, subject.cache)
+        else:
+            found = self.matcher.finditer(text, subject.cache)
         spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
-        if not spans:
+        if not spans and not self.unless_negated:
             found = self._revealed(text, subject.cache)
             spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
         more = sum(1 for _ in found)
         return _found(self.name, f"words from {self.list_name}", self.field, spans, more)
 
     def key(self) -> tuple:
-        return ("words", self.words, self.matcher.normalise, self.matcher.allow, self.field)
+        return (
+            "words", self.words, self.matcher.normalise, self.matcher.allow, self.field,
+            self.unless_negated,
+        )  # fmt: skip
 
     def scan_filter(self) -> tuple[FormIndex, bool, frozenset[str]] | None:
         if self.matcher.index is None:
@@ -365,14 +386,15 @@ def compile_regex(source: str) -> object:
 def _found(
     name: str, what: str, field_name: str, spans: tuple[Span, ...], more: int = 0
 ) -> Evidence:
+    where = FIELD_NAMES.get(field_name, field_name)
     if not spans:
-        return Evidence(False, f"{name}: no {what} in the {field_name}")
+        return Evidence(False, f"{name}: no {what} in the {where}")
     listed = spans[:MAX_LISTED]
     found = ", ".join(f"'{s.text}' at {s.start}-{s.end}" for s in listed)
     hidden = len(spans) - len(listed) + more
     if hidden:
         found += f" and {hidden:,} more"
-    return Evidence(True, f"{name}: {what} in the {field_name}: {found}", spans)
+    return Evidence(True, f"{name}: {what} in the {where}: {found}", spans)
 
 
 # --- facts: thread, author, article -----------------------------------------------------------

@@ -135,16 +135,17 @@ def misspelled_forms(words: Iterable[str]) -> frozenset[str]:
     found = set()
     for word in words:
         plain = skeleton(" ".join(word.split()))
-        if " " in plain or len(plain) < 4 or not plain.isalpha():
-            continue  # a short word's misspellings are in too many other words
-        found |= {v for v in _misspellings(plain) if v not in english}
+        if " " in plain or len(plain) < 3 or not plain.isalpha():
+            continue
+        # A word of three letters, less one, is in too many others: only its swaps count.
+        found |= {v for v in _misspellings(plain, shortest=3) if v not in english}
     return frozenset(found)
 
 
-def _misspellings(word: str) -> set[str]:
-    """Two neighbouring letters swapped, or (in words of four letters or more) one dropped."""
+def _misspellings(word: str, shortest: int = 2) -> set[str]:
+    """Two neighbouring letters swapped, or one dropped (leaving `shortest` letters at least)."""
     found = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
-    if len(word) >= 4:
+    if len(word) > shortest:
         found |= {word[:i] + word[i + 1 :] for i in range(len(word))}
     found.discard(word)
     return found

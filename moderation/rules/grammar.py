@@ -49,6 +49,9 @@ _OUTCOMES = (
     "go extinct", "die out", "get what'?s coming", "not exist", "cease to exist", "not live",
     "not be alive", "be put to death", "be exterminated",
 )  # fmt: skip
+# Words of attacks, for the vocabulary whose evasion is undone.
+HATRED_WORDS = ("hate", "despise", "detest", "loathe", "abhor")
+HATE_WORDS = (*HATRED_WORDS, "shot", "shoot", "hang", "burn")
 # Words of the patterns that a comment must contain for any threat to be possible: what the
 # rule file's one-pass scan looks for before the patterns run.
 THREAT_WORDS = (
@@ -85,6 +88,7 @@ _PEOPLE = (
 _DETERMINERS = (
     "all", "every", "each", "any", "the", "these", "those", "some", "more", "such", "of",
     "many", "most", "your", "next", "other", "few", "one", "two", "fucking", "damn", "bloody",
+    "last", "single", "remaining",
     "filthy", "dirty", "stupid", "disgusting",
 )  # fmt: skip
 _INTENSIFIERS = (
@@ -92,7 +96,7 @@ _INTENSIFIERS = (
     "basically", "simply", "truly", "really", "so", "such", "the", "a", "an", "total",
     "complete", "absolute", "utter", "fucking", "bloody", "like", "always", "a bunch of",
     "a pack of", "kind of", "sort of", "nothing", "but", "little", "damn", "goddamn", "mere",
-    "more", "most", "very",
+    "more", "most", "very", "human", "walking", "total", "complete",
     "too", "inherently", "naturally", "by nature", "born", "deep down", "still", "literally",
 )  # fmt: skip
 _NEGATION = re.compile(
@@ -102,7 +106,7 @@ _NEGATION = re.compile(
 # "I can't wait to", "I won't hesitate to": negative words that do not negate a threat.
 _NOT_NEGATION = re.compile(
     r"\b(?:can'?t|cannot|won'?t|wouldn'?t|don'?t|do not|will not|would not|not) (?:wait|hesitate|"
-    r"mind|think twice|stop|only|just)\b|\bno (?:mercy|doubt|problem|hesitation|way they)\b"
+    r"mind|think twice|stop|only|just|stand|bear)\b|\bno (?:mercy|doubt|problem|hesitation|way they)\b"
     r"|\b(?:nothing but|nothing more than|no better than|no more than|none other than)\b"
 )
 _CLAUSE_END = re.compile(r"[.!?;\n]|,\s*(?:but|and|so|because)\b")
@@ -121,7 +125,7 @@ class Grammar:
     def __init__(self, identity_terms: Iterable[str]) -> None:
         terms = _alternatives((t.lower() for t in identity_terms), escape=True) or "(?!)"
         people = _alternatives(_PEOPLE)
-        det = rf"(?:(?:{_alternatives(_DETERMINERS)})\s+){{0,3}}"
+        det = rf"(?:(?:{_alternatives(_DETERMINERS)})\s+){{0,4}}"
         self.group = rf"{det}(?:{terms})(?:\s+(?:{people}))?(?:\s+like\s+(?:you|them|her|him))?"
         anyone = (
             r"(?:you|ya|u|y'?all|youse|them|him|her|everyone|everybody|every\s+one\s+of\s+"
@@ -164,8 +168,20 @@ class Grammar:
                 rf"(?:(?:will\s+)?{fate}|(?:get|gets|got|are|is|will\s+be|be)\s+{done})\b"
             ),
             re.compile(rf"\bdeath\s+to\s+{target}"),
+            re.compile(
+                rf"\b(?:love|like|want|wanna|happy|glad|enjoy|pay|wait)\s+to\s+(?:see|watch)\s+"
+                rf"{target}{filler}\s+(?:{fate}|get\s+{done}|be\s+{done}|{done})\b"
+            ),
             re.compile(r"\bthe\s+only\s+good\s+\w+(?:\s+\w+)?\s+(?:is|are)\s+(?:a\s+)?dead\b"),
         ]
+        self.hatred_of_them = re.compile(
+            rf"\b(?:i|we)(?:\s+(?:really|just|absolutely|truly|fucking|so|still|honestly|do))*"
+            rf"\s+(?:{_alternatives(_HATRED)})\s+(?:them|(?:every\s+(?:single\s+)?one|each|all)\s+"
+            r"of\s+them|them\s+all)\b"
+        )
+        self.cursing = re.compile(
+            rf"(?:^|[.!?;:\n]\s*)(?:fuck|screw|damn|to\s+hell\s+with|down\s+with)\s+{self.group}\b"
+        )
         self.hatred = re.compile(
             rf"\b(?:i|we)(?:\s+(?:really|just|absolutely|truly|fucking|so|still|honestly|do|"
             rf"all|totally|genuinely))*\s+(?:{_alternatives(_HATRED)})\s+{self.group}\b"
@@ -192,6 +208,12 @@ class Grammar:
         for match in self.hatred.finditer(text):
             if not negated(text, match.start(), match.end()):
                 yield match.span()
+        for match in self.cursing.finditer(text):
+            yield match.span()
+        if re.search(self.group, text):  # "I met many X and I hate every one of them"
+            for match in self.hatred_of_them.finditer(text):
+                if not negated(text, match.start(), match.end()):
+                    yield match.span()
         for pattern in self.inhuman:  # their own "not" is the attack
             for match in pattern.finditer(text):
                 yield match.span()
@@ -216,10 +238,11 @@ def _attribute_pattern(group: str, intensifiers: str, negative: str) -> re.Patte
     return _ATTRIBUTES[key]
 
 
-def negated(text: str, start: int, end: int) -> bool:
-    """Whether a negation in the clause (from its start to the match's end) turns it off."""
+def negated(text: str, start: int, end: int, before: int = 80) -> bool:
+    """Whether a negation in the clause (from its start, at most `before` characters back,
+    to the match's end) turns it off."""
     clause_start = max(
-        (m.end() for m in _CLAUSE_END.finditer(text, max(0, start - 80), start)), default=0
+        (m.end() for m in _CLAUSE_END.finditer(text, max(0, start - before), start)), default=0
     )
-    clause = _NOT_NEGATION.sub(" ", text[max(clause_start, start - 80) : end])
+    clause = _NOT_NEGATION.sub(" ", text[max(clause_start, start - before) : end])
     return _NEGATION.search(clause) is not None

@@ -63,7 +63,7 @@ class _Language(Condition):
 class Threat(_Language):
     """A threat of violence against "you" or a group (see `grammar`)."""
 
-    what = "a threat"
+    what = "threat"
 
     def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
         plain = self._plain(subject)
@@ -79,7 +79,7 @@ class Attack(_Language):
     """Hatred, a negative word from the rule's lists, or a denial of humanity, aimed at a
     group named by an identity term."""
 
-    what = "an attack on a group"
+    what = "attack on a group"
     negative: str = ""  # alternation of the negative words ("vermin|scum|...")
     lists: tuple[str, ...] = ()
 
@@ -114,5 +114,8 @@ class Reclaimed(_Language):
 
 def negative_words(words: list[str]) -> str:
     """An alternation of lower-case words and phrases, longest first, for `Attack`."""
-    forms = sorted({" ".join(w.lower().split()) for w in words if w.strip()}, key=len, reverse=True)
+    # Articles are read by the attack pattern ("are such a disgrace"): the words go without.
+    bare = {" ".join(w.lower().split()) for w in words if w.strip()}
+    bare = {re.sub(r"^(?:a|an|the) ", "", w) for w in bare}
+    forms = sorted(bare, key=len, reverse=True)
     return "|".join(r"\s+".join(re.escape(p) for p in form.split()) for form in forms)

@@ -35,7 +35,7 @@ from moderation.rules.engine import LIVE, SHADOW, Example, Rule, RuleSet
 from moderation.rules.expression import ExpressionError, all_of, compile_expression
 from moderation.rules.evasion import misspelled_forms
 from moderation.rules.language import Attack, Reclaimed, Threat, negative_words
-from moderation.rules.grammar import THREAT_WORDS
+from moderation.rules.grammar import HATRED_WORDS, THREAT_WORDS
 from moderation.rules.matching import FormIndex, WordMatcher, squeeze
 from moderation.rules.reading import NEUTRAL_WORD, VARIANTS, Reading
 from moderation.rules.yamlfile import MarkedList, MarkedMap, YamlError, load
@@ -265,7 +265,8 @@ class _Reader:
             self.fail("identity 'neutral' must be a word", self.at(node, "neutral"))
             return Reading()
         reading = Reading(terms, neutral.strip())
-        forms = {squeeze(t, True) for t in reading.identity_terms}
+        # An attack needs an identity term, or a word of hatred before a misspelled one.
+        forms = {squeeze(t, True) for t in (*reading.identity_terms, *HATRED_WORDS)}
         self.identity_forms = frozenset(forms | misspelled_forms(reading.identity_terms))
         self.index.add(True, self.identity_forms)
         return reading
@@ -433,7 +434,9 @@ class _Reader:
                 where,
             )
         kinds = [k for k in spec if k in CONDITION_KINDS]
-        unknown = [k for k in spec if k not in CONDITION_KINDS and k != "in"]
+        unknown = [
+            k for k in spec if k not in CONDITION_KINDS and k not in ("in", "unless_negated")
+        ]
         if unknown:
             raise self.fail(
                 f"{prefix}: unknown condition '{unknown[0]}'{did_you_mean(unknown[0], CONDITION_KINDS)} (expected one of: {', '.join(CONDITION_KINDS)})",
@@ -448,11 +451,18 @@ class _Reader:
         field = spec.get("in", "own" if kind in LANGUAGE else "text")
         if field not in FIELDS:
             raise self.fail(f"{prefix}: 'in' must be 'text', 'own' or 'quote'", self.at(spec, "in"))
+        unless_negated = spec.get("unless_negated", False)
+        if "unless_negated" in spec and (kind != "words" or not isinstance(unless_negated, bool)):
+            raise self.fail(
+                f"{prefix}: 'unless_negated' is true or false, and only for words",
+                self.at(spec, "unless_negated"),
+            )
         if kind == "words":
             list_name, word_list = self.list_ref(prefix, value, value_at, lists)
             return Words(
-                name, list_name, frozenset(word_list.words), word_list.matcher, field, self.reading
-            )
+                name, list_name, frozenset(word_list.words), word_list.matcher, field,
+                self.reading, unless_negated,
+            )  # fmt: skip
         if kind in LANGUAGE:
             return self.language(prefix, name, kind, value, value_at, field, lists)
         if kind == "regex":

@@ -26,7 +26,12 @@ _PAIRS = re.compile(
 _REPORTED = re.compile(
     r"\b(?:to (?:say|write|post|tweet)|like saying|saying|wrote|writes|writing|tweeted"
     r"|(?:stop|quit|keep|by|for|from|of|about|when|while) calling|things like|statements like"
-    r"|comments like|phrases like|words like|claims? that|claiming that)\b[:,]?\s*(?:that\s+)?"
+    r"|comments like|phrases like|words like|claims? that|claiming that"
+    # what others think or say: "people still think that ...", "anyone who says ..."
+    r"|(?:people|they|some|someone|anyone|those|who|others|many|folks|he|she|you)\s+(?:still\s+|"
+    r"really\s+|actually\s+|honestly\s+)?(?:think|thinks|believe|believes|say|says|said|"
+    r"claim|claims|argue|argues|insist|insists|suggest|suggests|tweet|tweets|shout|shouts))"
+    r"\b[:,]?\s*(?:that\s+)?"
     r"(?P<said>[^.!?\n]{3,400})",
     re.IGNORECASE,
 )
@@ -37,7 +42,22 @@ _OWN_SAYING = re.compile(
     re.IGNORECASE,
 )
 _MARKS = ('"', "“", "„", "«", "»", "‹", "‘", "'")
-_MARKERS = ("say", "writ", "wrote", "tweet", "calling", " like ", "claim")
+_MARKERS = (
+    "say",
+    "writ",
+    "wrote",
+    "tweet",
+    "calling",
+    " like ",
+    "claim",
+    "think",
+    "believe",
+    "said",
+    "argue",
+    "insist",
+    "suggest",
+    "shout",
+)
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:

@@ -21,7 +21,7 @@ from functools import cached_property
 
 from moderation.records import SCORE_VARIANTS
 from moderation.rules.evasion import Plain, Vocabulary, deobfuscate
-from moderation.rules.grammar import THREAT_WORDS, Grammar
+from moderation.rules.grammar import HATE_WORDS, THREAT_WORDS, Grammar
 from moderation.rules.quoting import own_words, quoted_spans
 
 VARIANTS = SCORE_VARIANTS  # score prefixes: neutral.toxicity.insult, ...
@@ -59,7 +59,7 @@ class Reading:
     @cached_property
     def vocabulary(self) -> Vocabulary:
         """The words evasion hides, with their misspelled forms."""
-        return Vocabulary([*self._words, *(w for w in THREAT_WORDS if len(w) >= 4)])
+        return Vocabulary([*self._words, *HATE_WORDS, *(w for w in THREAT_WORDS if len(w) >= 4)])
 
     @cached_property
     def grammar(self) -> Grammar:
