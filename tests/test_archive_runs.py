@@ -89,7 +89,10 @@ def test_csv_output_and_mapping(runner, db_path, tmp_path):
     ]
     pete = table[3]
     assert pete["action"] == "flag" and "insult" in pete["rule_ids"].split(";")
-    assert "insult_words: words from insults in the text: 'morons' at 28-34" in pete["reasons"]
+    assert (
+        "insult_words: words from insults in the commenter's own words: 'morons' at 28-34"
+        in pete["reasons"]
+    )
     assert float(pete["toxicity.profanity"]) > 0.5
 
 

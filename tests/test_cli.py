@@ -37,12 +37,12 @@ def test_score_the_seeds_reports_articles_comments_and_flags(runner, db_path):
     assert "2 of 4 comment(s) flagged:" in out
     assert "HOLD   targetdrone" in out
     assert (
-        "identity-attack: dehumanising: words from dehumanising in the text: 'terrorist nations' at 66-83"
+        "identity-attack: dehumanising: words from dehumanising in the commenter's own words: 'terrorist nations' at 66-83"
         in out
     )
     assert "FLAG   Daniel Coca" in out
     assert (
-        "personal-attack: insult_words: words from insults in the text: 'clueless' at 18-26; a_reply: comment is a reply, by name (inferred)"
+        "personal-attack: insult_words: words from insults in the commenter's own words: 'clueless' at 18-26; a_reply: comment is a reply, by name (inferred)"
         in out
     )
     assert "scores: sentiment -0.36, profanity 0.20" in out

@@ -13,23 +13,19 @@ from functools import cache
 import pytest
 from conftest import DATA, DEFAULT_RULES
 
-from moderation.records import Comment, Decision, Scores, ScoreSet
+from moderation.core import Moderator
+from moderation.records import Decision
 from moderation.rules import load_rules
-from moderation.scoring.profanity import ProfanityScorer
-from moderation.scoring.sentiment import VaderScorer
+from moderation.scoring.profanity import ProfanityScorer, profanity_model_id
 
 EVAL = DATA / "eval"
 
 
 @cache
 def decide(texts: tuple[str, ...]) -> list[Decision]:
-    rules, profanity, vader = load_rules(DEFAULT_RULES), ProfanityScorer(), VaderScorer()
-    decisions = []
-    for text, tox, sentiment in zip(texts, profanity.score(texts), vader.score(texts), strict=True):
-        comment = Comment(id="c", article_id="a", author="reader", position=1, text=text)
-        scores = Scores(ScoreSet(vader.model_id, sentiment), ScoreSet(profanity.model_id, tox))
-        decisions.append(rules.decide(comment, scores))
-    return decisions
+    # As a run decides: the identity-neutral and de-obfuscated forms are scored too.
+    moderator = Moderator(load_rules(DEFAULT_RULES), ProfanityScorer, profanity_model_id())
+    return [result.decision for result in moderator.moderate_many(list(texts))]
 
 
 def rows(name: str) -> list[dict]:

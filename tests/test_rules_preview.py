@@ -33,13 +33,19 @@ def proposed(tmp_path):
     """The shipped rules without the dehumanising-words list and without insult words in `insult`."""
     text = DEFAULT_RULES.read_text()
     text = text.replace(
-        "      dehumanising: {words: dehumanising}\n    when: attack_score or dehumanising",
-        "    when: attack_score",
+        "      dehumanising: {words: dehumanising, in: own, unless_negated: true}\n"
+        "      attack: {attack: [dehumanising, contempt, insults]}\n"
+        "    when: (attack_score and toxic_without_identity) or dehumanising or attack",
+        "    when: attack_score and toxic_without_identity",
     )
     text = text.replace(
-        "      insult_score: toxicity.insult >= 0.6\n      insult_words: {words: insults}\n    when: insult_score or insult_words",
-        "      insult_score: toxicity.insult >= 0.6",
+        '      insult_words: {words: insults, in: own}\n      short: {length: "< 200"}\n'
+        "      profane: neutral.toxicity.profanity >= 0.4\n"
+        "      toxic: neutral.toxicity.toxicity >= 0.4\n"
+        "    when: insult_score or (insult_words and (short or profane or toxic))",
+        "",
     )
+    assert text != DEFAULT_RULES.read_text()
     path = tmp_path / "proposed.yml"
     path.write_text(text)
     return path
@@ -54,23 +60,27 @@ def test_diff_counts_changes_per_rule_with_precision_and_samples(
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    # Anonymous's "Idiots" comment stays flagged: the fallback's profanity score still catches it.
-    assert lines[0] == "Re-decided 21 stored comment(s) without rescoring: 1 change action."
-    assert "  hold    -> none    1" in lines
+    # Anonymous's "Idiots" comment is cleared: only the insult list flagged it (the
+    # profanity rule leaves swearing aimed at no one in a comment that is not hostile).
+    assert lines[0] == "Re-decided 21 stored comment(s) without rescoring: 2 change action."
+    assert "  hold    -> none    1" in lines and "  flag    -> none    1" in lines
     rows = {
         line.split()[0]: line
         for line in lines
-        if line.startswith(("identity-attack ", "insult ", "personal-attack ", "profanity "))
+        if line.startswith(
+            ("identity-attack ", "insult ", "personal-attack ", "profanity-unaimed ")
+        )
     }
     assert rows["identity-attack"].split()[1:4] == ["1", "0", "-1"]
     assert rows["insult"].split()[1:4] == ["2", "0", "-2"]
     assert rows["insult"].endswith("50% (1/2) -> n/a")
     assert rows["personal-attack"].split()[1:4] == ["1", "1", "+0"]
     assert rows["personal-attack"].endswith("100% (1/1) -> 100% (1/1)")
-    assert rows["profanity"].endswith("0% (0/1) -> 0% (0/1)")
+    assert rows["profanity-unaimed"].endswith("0% (0/1) -> 0% (0/1)")
     cleared = lines[lines.index("Newly cleared:") + 1 :]
     assert cleared == [
-        '  hold -> none  targetdrone: "Good. Western companies should not be doing business in 3rd world terrorist nations or any nation wi" (no rule)'
+        '  flag -> none  Anonymous: "Typical council. Idiots, the lot of them." (profanity-unaimed)',
+        '  hold -> none  targetdrone: "Good. Western companies should not be doing business in 3rd world terrorist nations or any nation wi" (no rule)',
     ]
 
 
@@ -111,11 +121,11 @@ def test_explain_shows_every_rule_matched_or_not_and_why(runner, store_with_revi
     assert "decision under default.yml#" in out and ": flag by personal-attack" in out
     assert "moderators: reject" in out
     assert (
-        "MATCH personal-attack [flag, priority 60]\n      + insult_words: words from insults in the text: 'clueless' at 18-26\n      + a_reply: comment is a reply, by name (inferred)"
+        "MATCH personal-attack [flag, priority 60]\n      + insult_words: words from insults in the commenter's own words: 'clueless' at 18-26\n      + a_reply: comment is a reply, by name (inferred)"
         in out
     )
     assert (
-        "no    threat [hold, priority 100]\n      - threat_score: toxicity.threat not given by the model that scored this comment\n      - threat_words: no words from threats in the text"
+        "no    threat [hold, priority 100]\n      - threat_score: toxicity.threat not given by the model that scored this comment\n      - threat_words: no words from threats in the commenter's own words"
         in out
     )
     assert "no    heated-thread [flag, priority 40]\n      - deep: reply depth 1 < 2" in out

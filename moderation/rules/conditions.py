@@ -62,6 +62,11 @@ class Subject:
         return self.comment.quote or ""
 
 
+def span_field(name: str) -> str:
+    """Where a span's offsets point: own words are the text, less what it quotes."""
+    return "quote" if name == "quote" else "text"
+
+
 @dataclass(frozen=True)
 class Evidence:
     """Why a condition holds or does not, for the decision record and `explain`."""
@@ -326,10 +331,14 @@ class Words(Condition):
             found = self._affirmed(text, subject.cache)
         else:
             found = self.matcher.finditer(text, subject.cache)
-        spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
+        spans = tuple(
+            Span(s, e, text[s:e], span_field(self.field)) for s, e in islice(found, MAX_SPANS)
+        )
         if not spans and not self.unless_negated:
             found = self._revealed(text, subject.cache)
-            spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
+            spans = tuple(
+                Span(s, e, text[s:e], span_field(self.field)) for s, e in islice(found, MAX_SPANS)
+            )
         more = sum(1 for _ in found)
         return _found(self.name, f"words from {self.list_name}", self.field, spans, more)
 
@@ -367,7 +376,8 @@ class Regex(Condition):
             m for m in self.pattern.finditer(subject.field(self.field)) if m.end() > m.start()
         )
         spans = tuple(
-            Span(m.start(), m.end(), m.group(0), self.field) for m in islice(matches, MAX_SPANS)
+            Span(m.start(), m.end(), m.group(0), span_field(self.field))
+            for m in islice(matches, MAX_SPANS)
         )
         more = sum(1 for _ in matches)
         return _found(self.name, f"/{self.source}/", self.field, spans, more)

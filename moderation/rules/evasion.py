@@ -49,13 +49,15 @@ class Plain:
 class Vocabulary:
     """The words evasion hides from a rule file, and their misspelled forms."""
 
-    def __init__(self, words: Iterable[str]) -> None:
-        self.words = frozenset(
-            w for word in words for w in skeleton(word).split() if len(w) >= 3 and w.isalpha()
-        )
+    def __init__(self, words: Iterable[str], preferred: Iterable[str] = ()) -> None:
+        """`preferred` words win where a misspelling could be either ("sht": shot, not shit)."""
+        first = [w for word in preferred for w in skeleton(word).split()]
+        rest = [w for word in words for w in skeleton(word).split()]
+        self.words = frozenset(w for w in first + rest if len(w) >= 3 and w.isalpha())
         english = english_words()
         self.variants: dict[str, str] = {}
-        for word in sorted(self.words):
+        ordered = dict.fromkeys([*first, *sorted(rest)])
+        for word in (w for w in ordered if w in self.words):
             for variant in _misspellings(word):
                 if variant not in english and variant not in self.words:
                     self.variants.setdefault(variant, word)

@@ -147,7 +147,7 @@ class Grammar:
         )
         intent = rf"\b(?:i|we|im|ima|i'?m|we'?re|i'?ll|we'?ll|i'?d|we'?d){helpers}"
         call = (
-            r"\b(?:someone|somebody|anyone|anybody|everyone|people|they|you|we|y'?all|the"
+            r"\b(?:someone|somebody|anyone|anybody|everyone|nobody|no\s+one|noone|people|they|you|we|y'?all|the"
             r"\s+government|the\s+police|cops|society|the\s+world|our\s+country|let'?s|lets|"
             rf"let\s+us|time\s+to|it'?s\s+time\s+to){helpers}"
         )
@@ -195,11 +195,12 @@ class Grammar:
         ]
         self.intensifiers = rf"(?:\s+(?:{_alternatives(_INTENSIFIERS)})\b)*+"
 
-    def threats_in(self, text: str) -> Iterator[tuple[int, int]]:
-        """(start, end) of each threat in lower-case text, negated ones left out."""
+    def threats_in(self, text: str, negations: bool = False) -> Iterator[tuple[int, int]]:
+        """(start, end) of each threat in lower-case text, negated ones left out; or with
+        `negations`, only the negated ones ("No one should kill them")."""
         for pattern in self.threats:
             for match in pattern.finditer(text):
-                if not negated(text, match.start(), match.end()):
+                if negated(text, match.start(), match.end()) == negations:
                     yield match.span()
 
     def attacks_in(self, text: str, negative: str) -> Iterator[tuple[int, int]]:

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from itertools import islice
 
 from moderation.records import Span
-from moderation.rules.conditions import MAX_SPANS, Condition, Evidence, Subject, _found
+from moderation.rules.conditions import (
+    MAX_SPANS,
+    Condition,
+    Evidence,
+    Subject,
+    _found,
+    span_field,
+)
 from moderation.rules.matching import FormIndex, WordMatcher
 from moderation.rules.reading import Reading
 
@@ -52,7 +59,9 @@ class _Language(Condition):
     def explain(self, subject: Subject) -> Evidence:
         text = subject.field(self.field)
         found = self.spans(subject) if self.test(subject) else iter(())
-        spans = tuple(Span(s, e, text[s:e], self.field) for s, e in islice(found, MAX_SPANS))
+        spans = tuple(
+            Span(s, e, text[s:e], span_field(self.field)) for s, e in islice(found, MAX_SPANS)
+        )
         return _found(self.name, self.what, self.field, spans, sum(1 for _ in found))
 
     def scan_filter(self) -> tuple[FormIndex, bool, frozenset[str]]:
@@ -61,17 +70,25 @@ class _Language(Condition):
 
 @dataclass(frozen=True)
 class Threat(_Language):
-    """A threat of violence against "you" or a group (see `grammar`)."""
+    """A threat of violence against "you" or a group (see `grammar`); or, with
+    `negated`, violence the comment rules out and no threat ("No one should be killed")."""
 
-    what = "threat"
+    negated: bool = False
+
+    @property
+    def what(self) -> str:
+        return "violence ruled out" if self.negated else "threat"
 
     def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
         plain = self._plain(subject)
-        for start, end in self.reading.grammar.threats_in(plain.text):
+        grammar = self.reading.grammar
+        if self.negated and next(grammar.threats_in(plain.text), None) is not None:
+            return  # a threat beside the negation: nothing is ruled out
+        for start, end in grammar.threats_in(plain.text, negations=self.negated):
             yield plain.span(start, end)
 
     def key(self) -> tuple:
-        return ("threat", self.field, tuple(self.reading.identity_terms))
+        return ("threat", self.negated, self.field, tuple(self.reading.identity_terms))
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,10 @@ from moderation.rules.conditions import (
 )
 from moderation.rules.context import Context
 from moderation.rules.engine import LIVE, SHADOW, Example, Rule, RuleSet
-from moderation.rules.expression import ExpressionError, all_of, compile_expression
 from moderation.rules.evasion import misspelled_forms
-from moderation.rules.language import Attack, Reclaimed, Threat, negative_words
+from moderation.rules.expression import ExpressionError, all_of, compile_expression
 from moderation.rules.grammar import HATRED_WORDS, THREAT_WORDS
+from moderation.rules.language import Attack, Reclaimed, Threat, negative_words
 from moderation.rules.matching import FormIndex, WordMatcher, squeeze
 from moderation.rules.reading import NEUTRAL_WORD, VARIANTS, Reading
 from moderation.rules.yamlfile import MarkedList, MarkedMap, YamlError, load
@@ -484,13 +484,15 @@ class _Reader:
         lists: dict[str, _WordList],
     ) -> Condition:  # fmt: skip
         if kind == "threat":
-            if value is not True:
-                raise self.fail(f"{prefix}: threat must be true", where)
+            if value not in (True, "negated"):
+                raise self.fail(f"{prefix}: threat must be true, or negated", where)
             if not self.threat_forms:
                 forms = {squeeze(w, True) for w in THREAT_WORDS} | misspelled_forms(THREAT_WORDS)
                 self.threat_forms = frozenset(forms)
                 self.index.add(True, self.threat_forms)
-            return Threat(name, self.reading, self.index, self.threat_forms, field)
+            return Threat(
+                name, self.reading, self.index, self.threat_forms, field, value == "negated"
+            )
         if kind == "reclaimed":
             list_name, word_list = self.list_ref(prefix, value, where, lists)
             matcher = word_list.matcher

@@ -19,12 +19,16 @@ import re
 # an apostrophe: not between letters ("don't") and not after an s ("the kids' toys").
 _PAIRS = re.compile(
     r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}[”\"]|„[^“”\n]{1,400}[“”]|«[^»\n]{1,400}»|»[^«\n]{1,400}«"
-    r"|‹[^›\n]{1,400}›|‘[^’\n]{1,400}’(?![a-z])|(?<![\w'])'[^'\n]{1,400}'(?![a-z])",
+    r"|\u2039[^\u203a\n]{1,400}\u203a|\u2018[^\u2019\n]{1,400}\u2019(?![a-z])|(?<![\w'])'[^'\n]{1,400}'(?![a-z])",
     re.IGNORECASE,
 )
 # A verb of saying, then what was said: up to the end of the sentence.
 _REPORTED = re.compile(
-    r"\b(?:to (?:say|write|post|tweet)|like saying|saying|wrote|writes|writing|tweeted"
+    # "to say" reports only after a verb like "dare" or before "that" or a colon: "easy to
+    # say when it isn't your job, you idiot" is the commenter's own.
+    r"\b(?:(?:dares?|dared|likes?|liked|wants?|wanted|continues?|continued|go(?:es)? on|went on|"
+    r"chooses?|chose|tends?|used|the nerve|the gall) to (?:say|write|post|tweet)"
+    r"|to (?:say|write)(?= that\b|:)|like saying|saying|wrote|writes|writing|tweeted"
     r"|(?:stop|quit|keep|by|for|from|of|about|when|while) calling|things like|statements like"
     r"|comments like|phrases like|words like|claims? that|claiming that"
     # what others think or say: "people still think that ...", "anyone who says ..."
@@ -41,7 +45,7 @@ _OWN_SAYING = re.compile(
     r"|\bneedless|\blet me|\bsad|\bsorry|\bhate)\s*$",
     re.IGNORECASE,
 )
-_MARKS = ('"', "“", "„", "«", "»", "‹", "‘", "'")
+_MARKS = ('"', "“", "„", "«", "»", "\u2039", "\u2018", "'")
 _MARKERS = (
     "say",
     "writ",
