@@ -43,7 +43,9 @@ def toxic_news():
 
 
 def test_most_toxic_news_comments_are_flagged(toxic_news):
-    assert share_flagged([r["text"] for r in toxic_news]) >= 0.62  # measured 0.672
+    # measured 0.572: one insult word in a long comment the model finds civil, and swearing
+    # aimed at no one in a cheerful comment or an exclamation, are no longer flagged alone
+    assert share_flagged([r["text"] for r in toxic_news]) >= 0.54
 
 
 def test_highlighted_words_are_the_toxic_ones(toxic_news):
@@ -51,11 +53,12 @@ def test_highlighted_words_are_the_toxic_ones(toxic_news):
     hits = total = 0
     for row, decision in zip(toxic_news, decisions, strict=True):
         gold = set(json.loads(row["spans"]))
-        for span in (s for m in decision.matches for s in m.spans):
+        # As moderators see them: shadow rules' matches are not highlighted.
+        for span in (s for m in decision.matches if not m.shadow for s in m.spans):
             total += 1
             hits += bool(gold & set(range(span.start, span.end)))
-    assert total >= 150  # measured 170 highlights
-    assert hits / total >= 0.80  # measured 0.847
+    assert total >= 130  # measured 145 highlights
+    assert hits / total >= 0.80  # measured 0.855
 
 
 def test_hate_speech_is_flagged():

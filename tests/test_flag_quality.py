@@ -15,6 +15,7 @@ from conftest import DATA, DEFAULT_RULES
 
 from moderation.cli import cli
 from moderation.core import Moderator
+from moderation.records import Article
 from moderation.rules import load_rules, parse_rules
 from moderation.rules.evasion import Vocabulary, deobfuscate
 from moderation.rules.grammar import Grammar
@@ -197,7 +198,7 @@ def test_the_model_also_scores_the_deobfuscated_text():
 
 # --- threats and attacks as grammar -----------------------------------------------------------
 
-GRAMMAR = Grammar(["women", "trans", "muslims", "muslim", "immigrants", "gay", "jews"])
+GRAMMAR = Grammar(["women", "woman", "trans", "muslims", "muslim", "immigrants", "gay", "jews"])
 
 
 @pytest.mark.parametrize(
@@ -270,7 +271,7 @@ def test_stored_comments_are_explained_with_both_scores(tmp_path):
         load_rules(DEFAULT_RULES),
     )
     result = live.moderate("I live with two gay people.")
-    live.record([result])
+    live.record([result], [Article(id="live", source="test", title="Live comments")])
     explained = live.explain(result.comment.id)
     values = explained.stored.scores.values()
     assert values["toxicity.profanity"] > 0.7 > values["neutral.toxicity.profanity"]

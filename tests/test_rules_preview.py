@@ -60,27 +60,23 @@ def test_diff_counts_changes_per_rule_with_precision_and_samples(
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    # Anonymous's "Idiots" comment is cleared: only the insult list flagged it (the
-    # profanity rule leaves swearing aimed at no one in a comment that is not hostile).
-    assert lines[0] == "Re-decided 21 stored comment(s) without rescoring: 2 change action."
-    assert "  hold    -> none    1" in lines and "  flag    -> none    1" in lines
+    # Anonymous's "Idiots" comment stays flagged: the fallback's profanity score still catches it.
+    assert lines[0] == "Re-decided 21 stored comment(s) without rescoring: 1 change action."
+    assert "  hold    -> none    1" in lines
     rows = {
         line.split()[0]: line
         for line in lines
-        if line.startswith(
-            ("identity-attack ", "insult ", "personal-attack ", "profanity-unaimed ")
-        )
+        if line.startswith(("identity-attack ", "insult ", "personal-attack ", "profanity "))
     }
     assert rows["identity-attack"].split()[1:4] == ["1", "0", "-1"]
     assert rows["insult"].split()[1:4] == ["2", "0", "-2"]
     assert rows["insult"].endswith("50% (1/2) -> n/a")
     assert rows["personal-attack"].split()[1:4] == ["1", "1", "+0"]
     assert rows["personal-attack"].endswith("100% (1/1) -> 100% (1/1)")
-    assert rows["profanity-unaimed"].endswith("0% (0/1) -> 0% (0/1)")
+    assert rows["profanity"].endswith("0% (0/1) -> 0% (0/1)")
     cleared = lines[lines.index("Newly cleared:") + 1 :]
     assert cleared == [
-        '  flag -> none  Anonymous: "Typical council. Idiots, the lot of them." (profanity-unaimed)',
-        '  hold -> none  targetdrone: "Good. Western companies should not be doing business in 3rd world terrorist nations or any nation wi" (no rule)',
+        '  hold -> none  targetdrone: "Good. Western companies should not be doing business in 3rd world terrorist nations or any nation wi" (no rule)'
     ]
 
 
@@ -125,7 +121,7 @@ def test_explain_shows_every_rule_matched_or_not_and_why(runner, store_with_revi
         in out
     )
     assert (
-        "no    threat [hold, priority 100]\n      - threat_score: toxicity.threat not given by the model that scored this comment\n      - threat_words: no words from threats in the commenter's own words"
+        "no    threat [hold, priority 100]\n      - threat_score: neutral.toxicity.threat not given by the model that scored this comment\n      - threat_words: no words from threats in the commenter's own words\n      - threat_grammar: no threat in the commenter's own words"
         in out
     )
     assert "no    heated-thread [flag, priority 40]\n      - deep: reply depth 1 < 2" in out

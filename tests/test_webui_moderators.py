@@ -54,11 +54,11 @@ def test_a_link_shows_where_it_goes_and_is_not_clickable(app, client):
 
 
 def test_a_long_comment_is_folded_with_a_button_that_says_how_long(app, client):
-    long_text = "This council is stupid. " + "More words about the harbour plans. " * 90
+    long_text = "I will kill you. " + "More words about the harbour plans. " * 90
     add_comments(app, comment("long1", long_text))
     login(client, "mo")
     html = card(client, "long1")
-    assert 'class="item state-awaiting long folded"' in html
+    assert 'class="item state-held long folded"' in html
     shown = re.search(r"Show all (\d+) characters", html)
     assert shown and int(shown.group(1)) >= len(long_text.strip())
 

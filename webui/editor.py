@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from moderation.errors import RuleFileError
+from moderation.records import SCORE_VARIANTS, base_score_name
 from moderation.rules import RuleSet
 from moderation.rules.conditions import Compare
 from moderation.store import decisions
@@ -35,14 +36,16 @@ def index():
 
 def thresholds(rules: RuleSet) -> dict[str, list[tuple[str, str, float]]]:
     """score label -> (rule id, comparison, threshold) of each rule, shadow ones too, that
-    compares the comment's own score with a threshold."""
+    compares the comment's own score with a threshold. A threshold on the identity-neutral
+    or de-obfuscated form of a score is drawn on that score's chart."""
     found: dict[str, list[tuple[str, str, float]]] = {}
     for rule in rules.rules:
         for condition in rule.conditions.values():
             if isinstance(condition, Compare) and condition.field == "text":
-                found.setdefault(condition.variable, []).append(
-                    (rule.id, condition.op, condition.threshold)
-                )
+                variable = condition.variable
+                if variable.split(".", 1)[0] in SCORE_VARIANTS:
+                    variable = base_score_name(variable)
+                found.setdefault(variable, []).append((rule.id, condition.op, condition.threshold))
     return found
 
 

@@ -180,6 +180,18 @@ def _precision(precision) -> str:
     return f"{value:.0%} ({precision.confirmed}/{precision.confirmed + precision.overturned})"
 
 
+def _own_names(scores) -> set[str]:
+    """Flat score names of the comment's text, quote, and the forms scored apart from them."""
+    from moderation.records import SCORE_VARIANTS
+
+    forms = {v for v in SCORE_VARIANTS if scores.variants.get(v) is not None}
+    return {
+        k
+        for k in scores.values()
+        if k.split(".", 1)[0] not in SCORE_VARIANTS or k.split(".", 1)[0] in forms
+    }
+
+
 @cli.command()
 @click.argument("comment_id")
 @store_option
@@ -220,7 +232,11 @@ def explain(
     click.echo(f"  text:  {' '.join(comment.text.split())}")
     if comment.quote:
         click.echo(f"  quote: {' '.join(comment.quote.split())}")
-    scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(stored.scores.values().items()))
+    values = stored.scores.values()
+    # A form's scores are shown where its text differs from the comment's (see rules/reading.py).
+    scores = ", ".join(
+        f"{k} {v:.2f}" for k, v in sorted(values.items()) if k in _own_names(stored.scores)
+    )
     click.echo(f"  scores: {scores or 'none'}")
     click.echo(
         f"  decision under {decision.ruleset}: {winner.action.value + ' by ' + winner.rule_id if winner else 'no rule acts'}"

@@ -307,6 +307,8 @@ def _scored_item(result: Any) -> dict:
         "quote": comment.quote, "rules": [asdict(m) for m in decision.matches],
         "sentiment": dict(scores.sentiment.labels), "toxicity": dict(scores.toxicity.labels),
         "toxicity_model": scores.toxicity.model,
+        # the other forms of the text the model scored: identity-neutral, de-obfuscated
+        **{f"{name}_toxicity": dict(form.labels) for name, form in scores.variants.items() if form},
     }  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -289,6 +289,7 @@ class Words(Condition):
     field: str = "text"
     reading: Reading | None = None
     unless_negated: bool = False  # "they are not idiots": a match in a negated clause
+    highlight: bool = True  # False for context words ("you"): listed, not highlighted
 
     def test(self, subject: Subject) -> bool:
         text = subject.comment.text if self.field != "quote" else subject.field(self.field)
@@ -340,13 +341,18 @@ class Words(Condition):
                 Span(s, e, text[s:e], span_field(self.field)) for s, e in islice(found, MAX_SPANS)
             )
         more = sum(1 for _ in found)
-        return _found(self.name, f"words from {self.list_name}", self.field, spans, more)
+        evidence = _found(self.name, f"words from {self.list_name}", self.field, spans, more)
+        return evidence if self.highlight else replace(evidence, spans=())
 
     def key(self) -> tuple:
         return (
-            "words", self.words, self.matcher.normalise, self.matcher.allow, self.field,
+            "words",
+            self.words,
+            self.matcher.normalise,
+            self.matcher.allow,
+            self.field,
             self.unless_negated,
-        )  # fmt: skip
+        )  # fmt: skip (highlighting changes no verdict)
 
     def scan_filter(self) -> tuple[FormIndex, bool, frozenset[str]] | None:
         if self.matcher.index is None:

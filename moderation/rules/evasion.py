@@ -82,13 +82,12 @@ class Vocabulary:
 
 def deobfuscate(text: str, vocabulary: Vocabulary) -> Plain:
     """The text with evasion undone (see the module's docstring)."""
-    plain = skeleton(text)
+    plain = seen = skeleton(text)
     origin: list[int] | None = None
     if _SPACED.search(plain):
         plain, origin = _rewrite(plain, origin, _SPACED, lambda m: _SEPARATORS.sub("", m[0]))
     if _STRETCHED.search(plain):
         plain, origin = _rewrite(plain, origin, _STRETCHED, lambda m: m[1])
-    revealed = origin is not None
     corrections = {}
     for token in set(_TOKEN.findall(plain)):
         word = vocabulary.correct(token) if len(token) >= 2 else None
@@ -96,8 +95,11 @@ def deobfuscate(text: str, vocabulary: Vocabulary) -> Plain:
             corrections[token] = word
     if corrections:
         plain, origin = _rewrite(plain, origin, _TOKEN, lambda m: corrections.get(m[0], m[0]))
-        revealed = True
-    return Plain(plain, tuple(origin) if origin is not None else None, revealed)
+    # Changed where it shows a word of the vocabulary that the text did not: "blaaah" is
+    # not evasion, "g a y" is.
+    shown = vocabulary.words.intersection(_TOKEN.findall(plain))
+    changed = bool(shown - vocabulary.words.intersection(_TOKEN.findall(seen)))
+    return Plain(plain, tuple(origin) if origin is not None else None, changed)
 
 
 def _rewrite(

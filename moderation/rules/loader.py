@@ -70,11 +70,19 @@ _EXAMPLE_TYPES = (
     ("rejections", (int,), "a whole number"),
     ("first_comment", (bool,), "true or false"),
 )
+# Lists up to this long also match with two letters swapped or one dropped: each word has
+# about fifteen such forms, and the one-pass scan of 25,000 words' forms would not compile.
+MAX_MISSPELLED = 2_000
 MAX_PRIORITY = 999_999  # the store keeps priorities as integers; above these is the built-in hold
 RULE_KEYS = ("id", "description", "action", "priority", "mode", "conditions", "when", "examples")
 LIST_KEYS = ("words", "normalise", "allow", "match")
 FLAGS = ("is_reply", "first_comment")
-LANGUAGE = ("threat", "attack", "reclaimed")  # read the commenter's own words by default
+LANGUAGE = ("threat", "attack", "reclaimed")
+WORD_OPTIONS = (
+    "in",
+    "unless_negated",
+    "highlight",
+)  # beside a condition's kind  # read the commenter's own words by default
 CONDITION_KINDS = ("words", "regex", *LANGUAGE, *FLAGS, *NAMED_FACTS, *MEASURES)
 EXAMPLE_KEYS = (
     "text",
@@ -314,7 +322,7 @@ class _Reader:
                 f"list '{name}': 'normalise' must be true or false", self.at(options, "normalise")
             )
         matcher = WordMatcher.compile(words, normalise, allow, match == "whole_words", self.index)
-        if normalise:  # swapped and dropped letters: the forms that let a comment through
+        if normalise and len(words) <= MAX_MISSPELLED:  # swapped and dropped letters
             self.reading.add_words(words)
             misspelled = misspelled_forms(words)
             self.index.add(True, misspelled)
@@ -434,9 +442,7 @@ class _Reader:
                 where,
             )
         kinds = [k for k in spec if k in CONDITION_KINDS]
-        unknown = [
-            k for k in spec if k not in CONDITION_KINDS and k not in ("in", "unless_negated")
-        ]
+        unknown = [k for k in spec if k not in CONDITION_KINDS and k not in WORD_OPTIONS]
         if unknown:
             raise self.fail(
                 f"{prefix}: unknown condition '{unknown[0]}'{did_you_mean(unknown[0], CONDITION_KINDS)} (expected one of: {', '.join(CONDITION_KINDS)})",
@@ -451,17 +457,17 @@ class _Reader:
         field = spec.get("in", "own" if kind in LANGUAGE else "text")
         if field not in FIELDS:
             raise self.fail(f"{prefix}: 'in' must be 'text', 'own' or 'quote'", self.at(spec, "in"))
-        unless_negated = spec.get("unless_negated", False)
-        if "unless_negated" in spec and (kind != "words" or not isinstance(unless_negated, bool)):
-            raise self.fail(
-                f"{prefix}: 'unless_negated' is true or false, and only for words",
-                self.at(spec, "unless_negated"),
-            )
+        for option in ("unless_negated", "highlight"):
+            if option in spec and (kind != "words" or not isinstance(spec[option], bool)):
+                raise self.fail(
+                    f"{prefix}: '{option}' is true or false, and only for words",
+                    self.at(spec, option),
+                )
         if kind == "words":
             list_name, word_list = self.list_ref(prefix, value, value_at, lists)
             return Words(
                 name, list_name, frozenset(word_list.words), word_list.matcher, field,
-                self.reading, unless_negated,
+                self.reading, spec.get("unless_negated", False), spec.get("highlight", True),
             )  # fmt: skip
         if kind in LANGUAGE:
             return self.language(prefix, name, kind, value, value_at, field, lists)

@@ -71,6 +71,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
         return []  # nearly every comment
     spans = [m.span() for m in _PAIRS.finditer(text)]
     for match in _REPORTED.finditer(text):
+        if match["said"].startswith(_MARKS):
+            continue  # what was said is in quotation marks, found above
         if not _OWN_SAYING.search(text, max(0, match.start() - 30), match.start()):
             spans.append(match.span("said"))
     return _merged(spans)
