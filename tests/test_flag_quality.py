@@ -317,3 +317,14 @@ def test_words_unless_negated_and_reclaimed():
     assert rules("They are not vermin.") == ()
     assert rules("Shut up, dyke.") == ("slur",)
     assert rules("I'm a proud dyke.") == ()
+
+
+def test_ray_parts_carry_the_other_forms_of_each_text(tmp_path):
+    from moderation.engines.ray import parts_of
+    from moderation.sources import SourceOptions
+
+    path = tmp_path / "comments.jsonl"
+    path.write_text('{"id": 1, "text": "Gay people are beautiful."}\n', encoding="utf-8")
+    reading = load_rules(DEFAULT_RULES).reading
+    [(_, texts)] = list(parts_of(path, "jsonl", SourceOptions(), reading))
+    assert set(texts.values()) == {"Gay people are beautiful.", "local people are beautiful."}

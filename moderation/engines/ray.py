@@ -48,6 +48,7 @@ from moderation.extract import extract_file, iter_input_files
 from moderation.pipeline import Progress, RunOptions, RunReport, score_paths
 from moderation.records import text_key
 from moderation.rules import load_rules
+from moderation.rules.reading import Reading
 from moderation.settings import Settings, ToxicitySettings
 from moderation.sources import Found, SourceOptions, detect, read
 
@@ -85,7 +86,7 @@ def score_paths_ray(
     open_toxicity: Callable[[], Any] | None = None,
 ) -> RayReport:
     """Score every text under `paths` on Ray, then decide and store every comment locally."""
-    load_rules(settings.rules)  # a bad rule file stops the job before anything runs
+    rules = load_rules(settings.rules)  # a bad rule file stops the job before anything runs
     inputs = [(p, detect(p, options.sources.format)) for p in iter_input_files(paths)]
     for path, kind in inputs:
         if kind == "page":
@@ -94,7 +95,7 @@ def score_paths_ray(
     folder.mkdir(parents=True, exist_ok=True)
     done = {p.stem for p in folder.glob("*.parquet")}
     report = RayReport(folder, parts_done_before=len(done))
-    _score_on_ray(inputs, settings, options.sources, address, folder, done, report)
+    _score_on_ray(inputs, settings, options.sources, address, folder, done, report, rules.reading)
     load_parts(folder, settings)
     report.run = score_paths(
         paths,
@@ -138,11 +139,12 @@ def _score_on_ray(
     folder: Path,
     done: set[str],
     report: RayReport,
+    reading: Reading | None = None,
 ) -> None:
     _connect(address)
     here = {"ray.io/node-id": ray.get_runtime_context().get_node_id()}  # where the files are
     dataset = ray.data.read_datasource(
-        _Texts([(str(p), k) for p, k in inputs], sources, frozenset(done)),
+        _Texts([(str(p), k) for p, k in inputs], sources, frozenset(done), reading),
         num_cpus=READ_CPUS,
         label_selector=here,
     )
@@ -293,8 +295,11 @@ class _Scorer:
 class _Texts(Datasource):
     """A Ray Data source: the distinct texts and quotes of each part of each input."""
 
-    def __init__(self, inputs: list[tuple[str, str]], sources: SourceOptions, done: frozenset[str]):
-        self.inputs, self.sources, self.done = inputs, sources, done
+    def __init__(
+        self, inputs: list[tuple[str, str]], sources: SourceOptions, done: frozenset[str],
+        reading: Reading | None = None,
+    ):  # fmt: skip
+        self.inputs, self.sources, self.done, self.reading = inputs, sources, done, reading
 
     def estimate_inmemory_data_size(self) -> int | None:
         return None
@@ -305,13 +310,16 @@ class _Texts(Datasource):
             meta = BlockMetadata(
                 num_rows=None, size_bytes=None, input_files=[path], exec_stats=None
             )
-            tasks.append(ReadTask(_reader(path, kind, self.sources, self.done), meta))
+            reader = _reader(path, kind, self.sources, self.done, self.reading)
+            tasks.append(ReadTask(reader, meta))
         return tasks
 
 
-def _reader(path: str, kind: str, sources: SourceOptions, done: frozenset[str]) -> Callable:
+def _reader(
+    path: str, kind: str, sources: SourceOptions, done: frozenset[str], reading: Reading | None
+) -> Callable:
     def read_blocks() -> Iterator[pa.Table]:
-        for part, texts in parts_of(Path(path), kind, sources):
+        for part, texts in parts_of(Path(path), kind, sources, reading):
             if part in done or not texts:
                 continue
             keys = list(texts)
@@ -323,9 +331,12 @@ def _reader(path: str, kind: str, sources: SourceOptions, done: frozenset[str]) 
     return read_blocks
 
 
-def parts_of(path: Path, kind: str, sources: SourceOptions) -> Iterator[tuple[str, dict[str, str]]]:
+def parts_of(
+    path: Path, kind: str, sources: SourceOptions, reading: Reading | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
     """(part name, distinct texts by key) for each PART_RECORDS records of a file: the
-    texts and quotes a local run would score."""
+    texts and quotes a local run would score, and with the rule file's `reading` the other
+    forms of each text it scores (identity-neutral, de-obfuscated)."""
     name = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     if kind == "page":
         comments = iter(extract_file(path).comments)
@@ -337,6 +348,9 @@ def parts_of(path: Path, kind: str, sources: SourceOptions) -> Iterator[tuple[st
         for text in (comment.text, comment.quote) if comment is not None else ():
             if text:
                 texts[text_key(text)] = text
+        if reading is not None and comment is not None and comment.text:
+            for form in reading.variants(comment.text).values():
+                texts[text_key(form)] = form
         count += 1
         if count == PART_RECORDS:
             yield f"{name}-{block:06d}", texts
