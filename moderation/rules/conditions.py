@@ -20,6 +20,7 @@ import re2
 
 from moderation.records import Comment, Span
 from moderation.rules.context import Context
+from moderation.rules.evasion import shown_as_words
 from moderation.rules.matching import FormIndex, WordMatcher
 from moderation.rules.quoting import own_words
 
@@ -290,21 +291,31 @@ class Words(Condition):
     reading: Reading | None = None
     unless_negated: bool = False  # "they are not idiots": a match in a negated clause
     highlight: bool = True  # False for context words ("you"): listed, not highlighted
+    misspelled: frozenset[str] = frozenset()  # its words' misspelled forms, as scanned
 
     def test(self, subject: Subject) -> bool:
         text = subject.comment.text if self.field != "quote" else subject.field(self.field)
         matcher = self.matcher
+        found = None
         # The usual case, kept flat because it runs for every comment: nothing of the list here.
-        if matcher.index is not None and matcher.prefilter.isdisjoint(
-            matcher.index.found(text, matcher.normalise, subject.cache)
-        ):
-            return False
+        if matcher.index is not None:
+            found = matcher.index.found(text, matcher.normalise, subject.cache)
+            if matcher.prefilter.isdisjoint(found):
+                return False
         if self.field == "own":
+            if (
+                not matcher.search(text, subject.cache)
+                and found is not None
+                and not shown_as_words(self.misspelled & found, text.lower())
+            ):
+                return False  # not in the text: not in the commenter's own words either
             text = subject.field("own")
         if self.unless_negated:
             return next(self._affirmed(text, subject.cache), None) is not None
         if matcher.search(text, subject.cache):
             return True
+        if found is not None and not shown_as_words(self.misspelled & found, text.lower()):
+            return False  # no word of the list misspelled: nothing for evasion to reveal
         return next(self._revealed(text, subject.cache), None) is not None
 
     def _affirmed(self, text: str, cache: dict):

@@ -9,8 +9,7 @@ made of), and keeps for each character of the result where it came from, so matc
 in it are highlighted in the original text.
 
 A word is only corrected where it is not an English word itself ("skill" never becomes
-"kill"); English is symspellpy's dictionary of 82,765 words, and its word segmentation
-splits run-together words. Both load on the first comment that needs them.
+"kill"); English is symspellpy's dictionary of 82,765 words, loaded on the first comment that needs it.
 """
 
 from __future__ import annotations
@@ -28,7 +27,9 @@ _SEPARATORS = re.compile(r"[ .\-_*/]")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z]+")
 _DICTIONARY = "frequency_dictionary_en_82_765.txt"
+_BIGRAMS = "frequency_bigramdictionary_en_243_342.txt"
 MIN_RUN_TOGETHER = 6  # shorter unknown tokens are names and typos, not hidden phrases
+MAX_RUN_TOGETHER = 40  # longer ones are not split (the split looks at every pair of places)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class Vocabulary:
         self.words = frozenset(w for w in first + rest if len(w) >= 3 and w.isalpha())
         english = english_words()
         self.variants: dict[str, str] = {}
+        # Words hidden in a run-together token ("killallmuslims").
+        inside = sorted(self.words, key=len, reverse=True)
+        self._inside = re.compile("|".join(map(re.escape, inside))) if inside else None
         ordered = dict.fromkeys([*first, *sorted(rest)])
         for word in (w for w in ordered if w in self.words):
             for variant in _misspellings(word):
@@ -73,11 +77,33 @@ class Vocabulary:
         word = self.variants.get(token)
         if word is not None:
             return word
-        if len(token) >= MIN_RUN_TOGETHER and any(w in token for w in self.words):
-            split = segmenter().word_segmentation(token).corrected_string
-            if any(part in self.words for part in split.split()):
-                return split
+        if (
+            MIN_RUN_TOGETHER <= len(token) <= MAX_RUN_TOGETHER
+            and self._inside
+            and self._inside.search(token)
+        ):
+            return self._split(token)
         return None
+
+    def _split(self, token: str) -> str | None:
+        """The token as the fewest English and vocabulary words, one of them the vocabulary's.
+
+        Hand-written rather than symspellpy's word segmentation: that takes seconds to build
+        its index, and splits by English frequency alone ("wetback" -> "wet back").
+        """
+        english = english_words()
+        # best[i]: (words, vocabulary words) of the best split of token[:i]
+        best: list[tuple[int, int, list[str]] | None] = [(0, 0, [])] + [None] * len(token)
+        for end in range(1, len(token) + 1):
+            for start in range(end):
+                piece, before = token[start:end], best[start]
+                if before is None or not (piece in self.words or _english_piece(piece, english)):
+                    continue
+                candidate = (before[0] + 1, before[1] - (piece in self.words), [*before[2], piece])
+                if best[end] is None or candidate[:2] < best[end][:2]:
+                    best[end] = candidate
+        found = best[-1]
+        return " ".join(found[2]) if found and found[1] < 0 and found[0] > 1 else None
 
 
 def deobfuscate(text: str, vocabulary: Vocabulary) -> Plain:
@@ -89,7 +115,9 @@ def deobfuscate(text: str, vocabulary: Vocabulary) -> Plain:
     if _STRETCHED.search(plain):
         plain, origin = _rewrite(plain, origin, _STRETCHED, lambda m: m[1])
     corrections = {}
-    for token in set(_TOKEN.findall(plain)):
+    # Only tokens that are neither English nor the vocabulary's own can hide a word.
+    tokens = set(_TOKEN.findall(plain))
+    for token in tokens - english_words() - vocabulary.words:
         word = vocabulary.correct(token) if len(token) >= 2 else None
         if word is not None:
             corrections[token] = word
@@ -133,17 +161,74 @@ def _rewrite(
     return "".join(parts), places
 
 
-def misspelled_forms(words: Iterable[str]) -> frozenset[str]:
-    """Each single word's misspellings that are not English, as the one-pass scan sees them."""
+MIN_SCANNED = 3  # shorter misspellings are inside too many other words to be worth a look
+
+
+def inside_english_words(form: str, lowered: str) -> bool:
+    """Whether every place the lower-cased text has the form, it is inside an English word
+    ("hang" in "change"), and so hides nothing; not where it is missing (spaced out, in
+    leetspeak) or inside a run-together token ("shouldallbeshot")."""
     english = english_words()
-    found = set()
-    for word in words:
-        plain = skeleton(" ".join(word.split()))
-        if " " in plain or len(plain) < 3 or not plain.isalpha():
-            continue
-        # A word of three letters, less one, is in too many others: only its swaps count.
-        found |= {v for v in _misspellings(plain, shortest=3) if v not in english}
-    return frozenset(found)
+    at = lowered.find(form)
+    if at < 0:
+        return False
+    while at >= 0:
+        start, end = at, at + len(form)
+        while start > 0 and lowered[start - 1].isalpha():
+            start -= 1
+        while end < len(lowered) and lowered[end].isalpha():
+            end += 1
+        if lowered[start:end] not in english:
+            return False
+        at = lowered.find(form, end)
+    return True
+
+
+def shown_as_words(forms: Iterable[str], lowered: str) -> bool:
+    """Whether any of the (misspelled) forms is a whole word of the lower-cased text: the
+    one-pass scan reads the text without spaces, so "deth" is in "made the"."""
+    return any(
+        re.search(rf"(?<![a-z]){re.escape(form)}(?![a-z])", lowered) is not None for form in forms
+    )
+
+
+def misspelled_forms(words: Iterable[str]) -> frozenset[str]:
+    """Each single word's misspellings, as the one-pass scan looks for them (without
+    spaces): not English, and not in common words or pairs of words ("nothing" less its
+    "n" is in every "something"; "death" as "deth" in every "made the")."""
+    candidates = {m for word in words for m in misspellings_of(word) if len(m) >= MIN_SCANNED}
+    return frozenset(candidates - _in_common_text(frozenset(candidates)))
+
+
+@cache
+def _in_common_text(forms: frozenset[str]) -> frozenset[str]:
+    from moderation.rules.matching import _FormSet
+
+    if not forms:
+        return frozenset()
+    return frozenset(form for _, form in _FormSet([("", f) for f in forms]).search(_common_text()))
+
+
+@cache
+def _common_text() -> bytes:
+    """The 10,000 most frequent English words and 40,000 most frequent pairs of words,
+    squeezed as the scan reads text, one after another."""
+    pairs = []
+    text = resources.files("symspellpy").joinpath(_BIGRAMS).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        first, second, count = line.split(" ")
+        pairs.append((int(count), first + second))
+    pairs.sort(reverse=True)
+    return "|".join([*_frequent(10_000), *(p for _, p in pairs[:40_000])]).encode()
+
+
+def misspellings_of(word: str) -> set[str]:
+    """A single word's misspellings (two letters swapped, one dropped) that are not English."""
+    plain = skeleton(" ".join(word.split()))
+    if " " in plain or len(plain) < 3 or not plain.isalpha():
+        return set()
+    english = english_words()
+    return {v for v in _misspellings(plain, shortest=2) if v not in english and len(v) >= 3}
 
 
 def _misspellings(word: str, shortest: int = 2) -> set[str]:
@@ -155,6 +240,11 @@ def _misspellings(word: str, shortest: int = 2) -> set[str]:
     return found
 
 
+def _frequent(count: int) -> list[str]:
+    lines = resources.files("symspellpy").joinpath(_DICTIONARY).read_text(encoding="utf-8")
+    return [line.split(" ", 1)[0] for line in lines.splitlines()[:count]]
+
+
 @cache
 def english_words() -> frozenset[str]:
     """Common English words (symspellpy's frequency dictionary)."""
@@ -162,13 +252,7 @@ def english_words() -> frozenset[str]:
     return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
 
 
-@cache
-def segmenter():  # -> symspellpy.SymSpell, imported here: it takes a second to load
-    """symspellpy's word segmentation over its English dictionary."""
-    from symspellpy import SymSpell
-
-    symspell = SymSpell(max_dictionary_edit_distance=0, prefix_length=7)
-    symspell.load_dictionary(
-        str(resources.files("symspellpy").joinpath(_DICTIONARY)), term_index=0, count_index=1
-    )
-    return symspell
+def _english_piece(piece: str, english: frozenset[str]) -> bool:
+    """An English word that can stand as one piece of a run-together token: the dictionary
+    holds most single letters, of which only "a" and "i" are words."""
+    return piece in english and (len(piece) > 1 or piece in "ai")

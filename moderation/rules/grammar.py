@@ -23,7 +23,7 @@ file's one-pass scan found a verb or term they need.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 _VERBS = (
     "kill", "murder", "shoot", "hang", "burn", "stab", "execute", "lynch", "slaughter",
@@ -49,21 +49,32 @@ _OUTCOMES = (
     "go extinct", "die out", "get what'?s coming", "not exist", "cease to exist", "not live",
     "not be alive", "be put to death", "be exterminated",
 )  # fmt: skip
-# Words of attacks, for the vocabulary whose evasion is undone.
-HATRED_WORDS = ("hate", "despise", "detest", "loathe", "abhor")
-HATE_WORDS = (*HATRED_WORDS, "shot", "shoot", "hang", "burn")
-# Words of the patterns that a comment must contain for any threat to be possible: what the
-# rule file's one-pass scan looks for before the patterns run.
-THREAT_WORDS = (
+# Words without which no threat, or no attack beside an identity term, can be read: the
+# patterns run only on sentences that have one, and the rule file's one-pass scan looks
+# for them first (squeezed: "wipe out" as "wipeout").
+THREAT_CUE_WORDS = (
     "kill", "murder", "shoot", "shot", "hang", "hung", "burn", "stab", "execut", "lynch",
-    "slaughter", "extermin", "gas", "behead", "decapitat", "strangl", "drown", "butcher",
-    "massacre", "tortur", "beat", "rape", "bomb", "nuke", "ston", "eradicat", "annihilat",
-    "eliminat", "hurt", "harm", "attack", "punch", "wipe", "gun", "mow", "runover", "string",
-    "strung", "putdown", "blow", "blown", "cutup", "chopup", "finish", "getridof", "dealwith",
-    "dealtwith", "takeout", "takenout", "bullet", "neck", "throat", "skull", "cleans", "die",
-    "dead", "death", "rot", "perish", "suffer", "extinct", "coming", "exist", "live", "alive",
-    "cull", "purg", "lined", "wiped",
+    "slaughter", "extermin", "gass", "behead", "decapitat", "strangl", "drown", "butcher",
+    "massacr", "tortur", "beat", "rape", "raping", "bomb", "nuke", "nuking", "stone",
+    "eradicat", "annihilat", "eliminat", "hurt", "harm", "attack", "punch", "die", "dying",
+    "dead", "death", "perish", "suffer", "extinct", "cull", "purg", "bullet", "neck",
+    "throat", "skull", "rot",
 )  # fmt: skip
+THREAT_CUE_PHRASES = (
+    "wipe out", "wiped out", "gun down", "gunned down", "mow down", "mowed down", "run over",
+    "string up", "strung up", "put down", "blow up", "blown up", "cut up", "chop up",
+    "finish off", "rid of", "deal with", "dealt with", "take out", "taken out", "lined up",
+    "ethnically cleans",
+)  # fmt: skip
+# Words of attacks and threats, for the vocabulary whose evasion is undone.
+HATRED_WORDS = ("hate", "despise", "detest", "loathe", "abhor")
+THREAT_WORDS = (
+    "kill", "murder", "shoot", "shot", "hang", "hung", "burn", "stab", "execute", "lynch",
+    "slaughter", "exterminate", "behead", "strangle", "drown", "butcher", "massacre",
+    "torture", "rape", "bomb", "nuke", "eradicate", "annihilate", "eliminate", "hurt",
+    "harm", "attack", "punch", "die", "dead", "death", "perish", "bullet",
+)  # fmt: skip
+HATE_WORDS = (*HATRED_WORDS, "shot", "shoot", "hang", "burn")
 _HATRED = (
     "hate", "despise", "detest", "loathe", "abhor", "can'?t stand", "cannot stand",
     "can'?t bear", "(?:am|'m|are|'re) disgusted by", "(?:am|'m|are|'re) sick of",
@@ -194,35 +205,63 @@ class Grammar:
             re.compile(rf"{self.group}{filler}\s+(?:{_alternatives(_BELONG)})"),
         ]
         self.intensifiers = rf"(?:\s+(?:{_alternatives(_INTENSIFIERS)})\b)*+"
+        # Words without which no pattern can match: the patterns run only on sentences
+        # that have one.
+        cues = [rf"{w}\w*" for w in THREAT_CUE_WORDS] + list(THREAT_CUE_PHRASES)
+        self.threat_cue = re.compile(rf"\b(?:{_alternatives(cues)})")
+        hatred = _alternatives(HATRED_WORDS)
+        self.attack_cue = re.compile(rf"\b(?:{terms}|{hatred})(?:s|d|ing)?\b")
 
     def threats_in(self, text: str, negations: bool = False) -> Iterator[tuple[int, int]]:
         """(start, end) of each threat in lower-case text, negated ones left out; or with
         `negations`, only the negated ones ("No one should kill them")."""
-        for pattern in self.threats:
-            for match in pattern.finditer(text):
-                if negated(text, match.start(), match.end()) == negations:
-                    yield match.span()
+        for start, end in _sentences(text, self.threat_cue):
+            for pattern in self.threats:
+                for match in pattern.finditer(text, start, end):
+                    if negated(text, match.start(), match.end()) == negations:
+                        yield match.span()
 
     def attacks_in(self, text: str, negative: str) -> Iterator[tuple[int, int]]:
         """(start, end) of each attack on a group; `negative` is an alternation of the
         negative words of the rule's lists ("vermin|scum|...")."""
-        for match in self.hatred.finditer(text):
-            if not negated(text, match.start(), match.end()):
+        attribute = (
+            _attribute_pattern(self.group, self.intensifiers, negative) if negative else None
+        )
+        for start, end in _sentences(text, self.attack_cue):
+            for match in self.hatred.finditer(text, start, end):
+                if not negated(text, match.start(), match.end()):
+                    yield match.span()
+            for match in self.cursing.finditer(text, start, end):
                 yield match.span()
-        for match in self.cursing.finditer(text):
-            yield match.span()
-        if re.search(self.group, text):  # "I met many X and I hate every one of them"
+            for pattern in self.inhuman:  # their own "not" is the attack
+                for match in pattern.finditer(text, start, end):
+                    yield match.span()
+            for match in attribute.finditer(text, start, end) if attribute else ():
+                if not negated(text, match.start(), match.end()):
+                    yield match.span()
+        if self.hatred_of_them.search(text) and re.search(self.group, text):
+            # "I met many X and I hate every one of them": the group in another sentence
             for match in self.hatred_of_them.finditer(text):
                 if not negated(text, match.start(), match.end()):
                     yield match.span()
-        for pattern in self.inhuman:  # their own "not" is the attack
-            for match in pattern.finditer(text):
-                yield match.span()
-        if negative:
-            pattern = _attribute_pattern(self.group, self.intensifiers, negative)
-            for match in pattern.finditer(text):
-                if not negated(text, match.start(), match.end()):
-                    yield match.span()
+
+
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def _sentences(text: str, cue: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence with a cue word, each once. A sentence starts at the
+    mark that ends the one before (patterns read "kill all" after it as a command)."""
+    last_end = -1
+    for hit in cue.finditer(text):
+        if hit.start() < last_end:
+            continue
+        before = text.rfind(".", 0, hit.start())
+        for mark in "!?;\n":
+            before = max(before, text.rfind(mark, 0, hit.start()))
+        after = _SENTENCE_END.search(text, hit.end())
+        last_end = after.end() if after else len(text)
+        yield max(before, 0), last_end
 
 
 _ATTRIBUTES: dict[tuple[str, str, str], re.Pattern[str]] = {}
@@ -247,3 +286,22 @@ def negated(text: str, start: int, end: int, before: int = 80) -> bool:
     )
     clause = _NOT_NEGATION.sub(" ", text[max(clause_start, start - before) : end])
     return _NEGATION.search(clause) is not None
+
+
+# --- what the one-pass scan looks for -----------------------------------------------------------
+
+
+def threat_forms(misspellings: Callable[[str], frozenset[str]]) -> frozenset[str]:
+    """Squeezed forms one of which a comment must show for a threat to be possible: the
+    cue words, and the violent words misspelled."""
+    cues = {w for w in THREAT_CUE_WORDS} | {p.replace(" ", "") for p in THREAT_CUE_PHRASES}
+    return frozenset(cues) | misspellings(THREAT_WORDS)
+
+
+def attack_forms(
+    terms: Iterable[str], misspellings: Callable[[str], frozenset[str]]
+) -> frozenset[str]:
+    """Squeezed forms one of which a comment must show for an attack on a group: an
+    identity term, or one misspelled, or a word of hatred (before a misspelled term)."""
+    terms = [t.replace(" ", "") for t in terms]
+    return frozenset(terms) | frozenset(HATRED_WORDS) | misspellings([*terms, *HATRED_WORDS])

@@ -21,6 +21,7 @@ from moderation.rules.conditions import (
     _found,
     span_field,
 )
+from moderation.rules.evasion import inside_english_words, shown_as_words
 from moderation.rules.matching import FormIndex, WordMatcher
 from moderation.rules.reading import Reading
 
@@ -43,6 +44,7 @@ class _Language(Condition):
     index: FormIndex
     triggers: frozenset[str]  # squeezed forms of which one must be in the text
     field: str = "own"
+    misspelled: frozenset[str] = frozenset()  # the triggers that are misspelled words
     what = ""
 
     def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
@@ -52,9 +54,31 @@ class _Language(Condition):
         return self.reading.plain(subject.field(self.field), subject.cache)
 
     def test(self, subject: Subject) -> bool:
-        if self.triggers.isdisjoint(self.index.found(subject.comment.text, True, subject.cache)):
+        found = self.index.found(subject.comment.text, True, subject.cache)
+        if self.triggers.isdisjoint(found):
+            return False
+        # The scan reads words run together ("change" has "hang"): before any grammar, a cue
+        # word must show as a word, or the text must hide words that reading it shows.
+        if not self._worth_reading(subject.comment.text.lower(), found):
             return False
         return next(self.spans(subject), None) is not None
+
+    def _worth_reading(self, lowered: str, found: frozenset[str]) -> bool:
+        """Whether a word the condition needs shows in the text (the scan reads it without
+        spaces: "change" has "hang"), is misspelled there, or is hidden by evasion: a form
+        the scan found that the plain lower-case text does not have ("k i l l", "k1ll")."""
+        cue = self.cue()
+        if cue is None or cue.search(lowered):
+            return True
+        hits = self.triggers & found
+        misspelled = self.misspelled & hits
+        return shown_as_words(misspelled, lowered) or any(
+            not inside_english_words(form, lowered) for form in hits - misspelled
+        )
+
+    def cue(self):
+        """A pattern that finds the words the condition needs, or None."""
+        return None
 
     def explain(self, subject: Subject) -> Evidence:
         text = subject.field(self.field)
@@ -79,6 +103,9 @@ class Threat(_Language):
     def what(self) -> str:
         return "violence ruled out" if self.negated else "threat"
 
+    def cue(self):
+        return self.reading.grammar.threat_cue
+
     def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
         plain = self._plain(subject)
         grammar = self.reading.grammar
@@ -99,6 +126,9 @@ class Attack(_Language):
     what = "attack on a group"
     negative: str = ""  # alternation of the negative words ("vermin|scum|...")
     lists: tuple[str, ...] = ()
+
+    def cue(self):
+        return self.reading.grammar.attack_cue
 
     def spans(self, subject: Subject) -> Iterator[tuple[int, int]]:
         plain = self._plain(subject)

@@ -34,9 +34,9 @@ from moderation.rules.context import Context
 from moderation.rules.engine import LIVE, SHADOW, Example, Rule, RuleSet
 from moderation.rules.evasion import misspelled_forms
 from moderation.rules.expression import ExpressionError, all_of, compile_expression
-from moderation.rules.grammar import HATRED_WORDS, THREAT_WORDS
+from moderation.rules.grammar import HATRED_WORDS, THREAT_WORDS, attack_forms, threat_forms
 from moderation.rules.language import Attack, Reclaimed, Threat, negative_words
-from moderation.rules.matching import FormIndex, WordMatcher, squeeze
+from moderation.rules.matching import FormIndex, WordMatcher
 from moderation.rules.reading import NEUTRAL_WORD, VARIANTS, Reading
 from moderation.rules.yamlfile import MarkedList, MarkedMap, YamlError, load
 
@@ -188,6 +188,7 @@ class _Skip(Exception):
 class _WordList:
     words: list[str]
     matcher: WordMatcher
+    misspelled: frozenset[str] = frozenset()  # scan forms of its words misspelled
 
 
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -273,9 +274,7 @@ class _Reader:
             self.fail("identity 'neutral' must be a word", self.at(node, "neutral"))
             return Reading()
         reading = Reading(terms, neutral.strip())
-        # An attack needs an identity term, or a word of hatred before a misspelled one.
-        forms = {squeeze(t, True) for t in (*reading.identity_terms, *HATRED_WORDS)}
-        self.identity_forms = frozenset(forms | misspelled_forms(reading.identity_terms))
+        self.identity_forms = attack_forms(reading.identity_terms, misspelled_forms)
         self.index.add(True, self.identity_forms)
         return reading
 
@@ -322,12 +321,13 @@ class _Reader:
                 f"list '{name}': 'normalise' must be true or false", self.at(options, "normalise")
             )
         matcher = WordMatcher.compile(words, normalise, allow, match == "whole_words", self.index)
+        misspelled: frozenset[str] = frozenset()
         if normalise and len(words) <= MAX_MISSPELLED:  # swapped and dropped letters
             self.reading.add_words(words)
             misspelled = misspelled_forms(words)
             self.index.add(True, misspelled)
             matcher = replace(matcher, prefilter=matcher.prefilter | misspelled)
-        return _WordList([str(w) for w in words], matcher)
+        return _WordList([str(w) for w in words], matcher, misspelled)
 
     def rule(self, node: Any, where: tuple, lists: dict[str, _WordList]) -> Rule:
         if not isinstance(node, MarkedMap):
@@ -468,6 +468,7 @@ class _Reader:
             return Words(
                 name, list_name, frozenset(word_list.words), word_list.matcher, field,
                 self.reading, spec.get("unless_negated", False), spec.get("highlight", True),
+                word_list.misspelled,
             )  # fmt: skip
         if kind in LANGUAGE:
             return self.language(prefix, name, kind, value, value_at, field, lists)
@@ -493,12 +494,13 @@ class _Reader:
             if value not in (True, "negated"):
                 raise self.fail(f"{prefix}: threat must be true, or negated", where)
             if not self.threat_forms:
-                forms = {squeeze(w, True) for w in THREAT_WORDS} | misspelled_forms(THREAT_WORDS)
-                self.threat_forms = frozenset(forms)
+                # A misspelled group is a sign too ("Wmen should all be sht").
+                self.threat_forms = threat_forms(misspelled_forms) | self.identity_forms
                 self.index.add(True, self.threat_forms)
             return Threat(
-                name, self.reading, self.index, self.threat_forms, field, value == "negated"
-            )
+                name, self.reading, self.index, self.threat_forms, field,
+                misspelled=misspelled_forms(THREAT_WORDS), negated=value == "negated",
+            )  # fmt: skip
         if kind == "reclaimed":
             list_name, word_list = self.list_ref(prefix, value, where, lists)
             matcher = word_list.matcher
@@ -518,6 +520,7 @@ class _Reader:
         words = [w for n in names for w in self.list_ref(prefix, n, where, lists)[1].words]
         return Attack(
             name, self.reading, self.index, self.identity_forms, field,
+            misspelled=misspelled_forms([*self.reading.identity_terms, *HATRED_WORDS]),
             negative=negative_words(words), lists=tuple(str(n) for n in names),
         )  # fmt: skip
 

@@ -34,17 +34,17 @@ _REPORTED = re.compile(
     # what others think or say: "people still think that ...", "anyone who says ..."
     r"|(?:people|they|some|someone|anyone|those|who|others|many|folks|he|she|you)\s+(?:still\s+|"
     r"really\s+|actually\s+|honestly\s+)?(?:think|thinks|believe|believes|say|says|said|"
-    r"claim|claims|argue|argues|insist|insists|suggest|suggests|tweet|tweets|shout|shouts))"
-    r"\b[:,]?\s*(?:that\s+)?"
-    r"(?P<said>[^.!?\n]{3,400})",
+    r"claim|claims|argue|argues|insist|insists|suggest|suggests|tweet|tweets|shout|shouts))\b",
     re.IGNORECASE,
 )
+_SAID = re.compile(r"[:,]?\s*(?:that\s+)?(?P<said>[^.!?\n]{3,400})", re.IGNORECASE)
 # "I have to say", "needless to say": the commenter's own words follow.
 _OWN_SAYING = re.compile(
     r"(?:\b(?:i|we)(?:'m| am|'re| are)? (?:have|got|need|going|want|must|would like|'d like|just)"
     r"|\bneedless|\blet me|\bsad|\bsorry|\bhate)\s*$",
     re.IGNORECASE,
 )
+REPORTED_REACH = 40  # characters before a verb of saying where the one who says it may stand
 _MARKS = ('"', "“", "„", "«", "»", "\u2039", "\u2018", "'")
 _MARKERS = (
     "say",
@@ -67,15 +67,41 @@ _MARKERS = (
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every part of the text that is quoted or reported, in order."""
     lowered = text.lower()
-    if not any(m in text for m in _MARKS) and not any(m in lowered for m in _MARKERS):
+    # An apostrophe is in most comments; a quoting single mark starts a word.
+    marked = any(m in text for m in _MARKS[:-1]) or " '" in text or text.startswith("'")
+    reported = any(m in lowered for m in _MARKERS)
+    if not marked and not reported:
         return []  # nearly every comment
-    spans = [m.span() for m in _PAIRS.finditer(text)]
-    for match in _REPORTED.finditer(text):
-        if match["said"].startswith(_MARKS):
+    spans = [m.span() for m in _PAIRS.finditer(text)] if marked else []
+    for head, said in _reported(text, lowered) if reported else ():
+        if said["said"].startswith(_MARKS):
             continue  # what was said is in quotation marks, found above
-        if not _OWN_SAYING.search(text, max(0, match.start() - 30), match.start()):
-            spans.append(match.span("said"))
+        if not _OWN_SAYING.search(text, max(0, head.start() - 30), head.start()):
+            spans.append(said.span("said"))
     return _merged(spans)
+
+
+def _reported(text: str, lowered: str):
+    """Matches of _REPORTED, looked for only around its verbs (found by plain string search:
+    the pattern itself, tried at every character of a long comment, is slow)."""
+    places = sorted(i for marker in _MARKERS for i in _find_all(lowered, marker))
+    covered = -1
+    for place in places:
+        if place < covered:
+            continue
+        start = max(0, place - REPORTED_REACH, covered)
+        head = _REPORTED.search(text, start, min(len(text), place + 30))
+        said = _SAID.match(text, head.end()) if head is not None else None
+        if said is not None:
+            covered = said.end()
+            yield head, said
+
+
+def _find_all(text: str, needle: str):
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + 1)
 
 
 def own_words(text: str, spans: list[tuple[int, int]] | None = None) -> str:

@@ -59,7 +59,7 @@ class Reading:
     @cached_property
     def vocabulary(self) -> Vocabulary:
         """The words evasion hides, with their misspelled forms."""
-        grammar = [*HATE_WORDS, *(w for w in THREAT_WORDS if len(w) >= 4)]
+        grammar = [*HATE_WORDS, *THREAT_WORDS]
         return Vocabulary(self._words, preferred=[*grammar, *self.identity_terms])
 
     @cached_property
