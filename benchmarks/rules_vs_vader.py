@@ -15,6 +15,7 @@ import argparse
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -58,7 +59,10 @@ def main() -> None:
         subjects.append(Subject(comment, scores, context))
 
     ruleset = load_rules(args.rules)
-    ruleset.matching(subjects[0])  # compiles the file's one-pass scan, once per process
+    # What is compiled once per process, on first use (the file's one-pass scan, each
+    # list's pattern, the vocabulary whose evasion is undone), before the clock starts.
+    for subject in subjects[:1000]:
+        ruleset.matching(replace(subject, cache={}))
     started = time.process_time()
     acting = sum(ruleset.winner(ruleset.matching(s)) is not None for s in subjects)
     rules_seconds = time.process_time() - started

@@ -24,6 +24,7 @@ from moderation.rules.matching import skeleton
 
 _SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*/][a-z]){2,}(?![a-z0-9])")
 _SEPARATORS = re.compile(r"[ .\-_*/]")
+_SEPARATOR_RUNS = re.compile(r"[\s.\-_*/]+")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z]+")
 _DICTIONARY = "frequency_dictionary_en_82_765.txt"
@@ -164,24 +165,42 @@ def _rewrite(
 MIN_SCANNED = 3  # shorter misspellings are inside too many other words to be worth a look
 
 
-def inside_english_words(form: str, lowered: str) -> bool:
-    """Whether every place the lower-cased text has the form, it is inside an English word
-    ("hang" in "change"), and so hides nothing; not where it is missing (spaced out, in
-    leetspeak) or inside a run-together token ("shouldallbeshot")."""
-    english = english_words()
-    at = lowered.find(form)
-    if at < 0:
-        return False
-    while at >= 0:
-        start, end = at, at + len(form)
-        while start > 0 and lowered[start - 1].isalpha():
-            start -= 1
-        while end < len(lowered) and lowered[end].isalpha():
-            end += 1
-        if lowered[start:end] not in english:
-            return False
-        at = lowered.find(form, end)
-    return True
+def hides_word(form: str, lowered: str) -> bool:
+    """Whether the lower-cased text has the scanned form as something other than part of an
+    English word: run together with others ("shouldallbeshot"), spelled out ("h a t e"),
+    in leetspeak or look-alike letters ("h4te"), stretched ("haaate"). The scan reads text
+    without spaces, so a form may also only span two words ("what ever" has "hate"): that
+    hides nothing."""
+    if form in lowered:
+        english = english_words()
+        at = lowered.find(form)
+        while at >= 0:
+            start, end = at, at + len(form)
+            while start > 0 and lowered[start - 1].isalpha():
+                start -= 1
+            while end < len(lowered) and lowered[end].isalpha():
+                end += 1
+            if lowered[start:end] not in english:
+                return True
+            at = lowered.find(form, end)
+        return False  # only ever inside English words ("hang" in "change")
+    if form in _without_separators(lowered):  # across words, or spelled out
+        return _spelled_out(form).search(lowered) is not None
+    if lowered.isascii() and not any(c in lowered for c in "0134579@$!|+"):
+        return form in _STRETCHED.sub(r"\1", lowered)
+    plain = skeleton(lowered)
+    return form in plain or form in _STRETCHED.sub(r"\1", plain)
+
+
+def _without_separators(text: str) -> str:
+    if text.isascii():
+        return text.encode().translate(None, b" \t\n\r\f\v.-_*/").decode()
+    return _SEPARATOR_RUNS.sub("", text)
+
+
+@cache
+def _spelled_out(form: str) -> re.Pattern[str]:
+    return re.compile("[ .\\-_*/]".join(re.escape(c) for c in form))
 
 
 def shown_as_words(forms: Iterable[str], lowered: str) -> bool:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+import re2
+
 _VERBS = (
     "kill", "murder", "shoot", "hang", "burn", "stab", "execute", "lynch", "slaughter",
     "exterminate", "gas", "behead", "decapitate", "strangle", "drown", "butcher", "massacre",
@@ -207,10 +209,12 @@ class Grammar:
         self.intensifiers = rf"(?:\s+(?:{_alternatives(_INTENSIFIERS)})\b)*+"
         # Words without which no pattern can match: the patterns run only on sentences
         # that have one.
+        # RE2, not re: an alternation of some hundred words is tried at every character,
+        # which RE2's automaton does at once.
         cues = [rf"{w}\w*" for w in THREAT_CUE_WORDS] + list(THREAT_CUE_PHRASES)
-        self.threat_cue = re.compile(rf"\b(?:{_alternatives(cues)})")
+        self.threat_cue = _re2(rf"\b(?:{_alternatives(cues)})")
         hatred = _alternatives(HATRED_WORDS)
-        self.attack_cue = re.compile(rf"\b(?:{terms}|{hatred})(?:s|d|ing)?\b")
+        self.attack_cue = _re2(rf"\b(?:{terms}|{hatred})(?:s|d|ing)?\b")
 
     def threats_in(self, text: str, negations: bool = False) -> Iterator[tuple[int, int]]:
         """(start, end) of each threat in lower-case text, negated ones left out; or with
@@ -246,10 +250,16 @@ class Grammar:
                     yield match.span()
 
 
+def _re2(pattern: str):
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
 _SENTENCE_END = re.compile(r"[.!?;\n]")
 
 
-def _sentences(text: str, cue: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+def _sentences(text: str, cue) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence with a cue word, each once. A sentence starts at the
     mark that ends the one before (patterns read "kill all" after it as a command)."""
     last_end = -1

@@ -320,14 +320,22 @@ class _Reader:
             raise self.fail(
                 f"list '{name}': 'normalise' must be true or false", self.at(options, "normalise")
             )
-        matcher = WordMatcher.compile(words, normalise, allow, match == "whole_words", self.index)
+        # Not yet in the file's one-pass scan: only lists that conditions match are (see
+        # `scanned`); a list only an attack reads costs nothing per comment.
+        matcher = WordMatcher.compile(words, normalise, allow, match == "whole_words")
         misspelled: frozenset[str] = frozenset()
         if normalise and len(words) <= MAX_MISSPELLED:  # swapped and dropped letters
             self.reading.add_words(words)
             misspelled = misspelled_forms(words)
-            self.index.add(True, misspelled)
             matcher = replace(matcher, prefilter=matcher.prefilter | misspelled)
         return _WordList([str(w) for w in words], matcher, misspelled)
+
+    def scanned(self, word_list: _WordList) -> WordMatcher:
+        """The list's matcher, its forms added to the file's one-pass scan (once)."""
+        if word_list.matcher.index is None:
+            self.index.add(word_list.matcher.normalise, word_list.matcher.prefilter)
+            word_list.matcher = replace(word_list.matcher, index=self.index)
+        return word_list.matcher
 
     def rule(self, node: Any, where: tuple, lists: dict[str, _WordList]) -> Rule:
         if not isinstance(node, MarkedMap):
@@ -466,7 +474,7 @@ class _Reader:
         if kind == "words":
             list_name, word_list = self.list_ref(prefix, value, value_at, lists)
             return Words(
-                name, list_name, frozenset(word_list.words), word_list.matcher, field,
+                name, list_name, frozenset(word_list.words), self.scanned(word_list), field,
                 self.reading, spec.get("unless_negated", False), spec.get("highlight", True),
                 word_list.misspelled,
             )  # fmt: skip
@@ -499,11 +507,12 @@ class _Reader:
                 self.index.add(True, self.threat_forms)
             return Threat(
                 name, self.reading, self.index, self.threat_forms, field,
-                misspelled=misspelled_forms(THREAT_WORDS), negated=value == "negated",
+                misspelled=misspelled_forms([*THREAT_WORDS, *self.reading.identity_terms]),
+                negated=value == "negated",
             )  # fmt: skip
         if kind == "reclaimed":
             list_name, word_list = self.list_ref(prefix, value, where, lists)
-            matcher = word_list.matcher
+            matcher = self.scanned(word_list)
             return Reclaimed(
                 name, self.reading, self.index, matcher.prefilter, field, matcher=matcher,
                 list_name=list_name,
