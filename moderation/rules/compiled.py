@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from moderation.rules.engine import Rule
 
 _OPERATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "=="}
+# Measures that are an attribute away, read inline rather than through a call: never None.
+_INLINE_MEASURES = {
+    ("length", "text"): "len(s.comment.text)",
+    ("reply_depth", "text"): "s.comment.depth",
+    ("back_and_forth", "text"): "s.context.back_and_forth",
+}
 
 
 def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
@@ -47,6 +53,9 @@ def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
         if isinstance(item, Compare) and item.score_names():
             score, threshold = bind("k", item.variable), bind("k", item.threshold)
             return f"get({score}, nan) {_OPERATORS[item.op]} {threshold}"
+        if isinstance(item, Compare) and (item.variable, item.field) in _INLINE_MEASURES:
+            value = _INLINE_MEASURES[item.variable, item.field]
+            return f"{value} {_OPERATORS[item.op]} {bind('k', item.threshold)}"
         test = f"{bind('c', item.test)}(s)"
         scan_filter = item.scan_filter()
         if scan_filter is not None:

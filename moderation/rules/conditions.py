@@ -13,6 +13,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -305,6 +306,14 @@ class Words(Condition):
             found = matcher.index.found(text, matcher.normalise, subject.cache)
             if matcher.prefilter.isdisjoint(found):
                 return False
+            # Only misspelled forms, which the scan also finds across two words ("deth" in
+            # "made the"): unless one is a word of the text, the list's pattern cannot match.
+            if (
+                self.misspelled
+                and self.spelled.isdisjoint(found)
+                and not shown_as_words(self.misspelled & found, text.lower())
+            ):
+                return False
         if self.field == "own":
             if (
                 not matcher.search(text, subject.cache)
@@ -320,6 +329,11 @@ class Words(Condition):
         if found is not None and not shown_as_words(self.misspelled & found, text.lower()):
             return False  # no word of the list misspelled: nothing for evasion to reveal
         return next(self._revealed(text, subject.cache), None) is not None
+
+    @cached_property
+    def spelled(self) -> frozenset[str]:
+        """The scanned forms of the list's words as they are spelled."""
+        return self.matcher.prefilter - self.misspelled
 
     def _affirmed(self, text: str, cache: dict):
         """(start, end) of matches, direct or revealed, that no negation in their clause

@@ -206,9 +206,12 @@ def _spelled_out(form: str) -> re.Pattern[str]:
 def shown_as_words(forms: Iterable[str], lowered: str) -> bool:
     """Whether any of the (misspelled) forms is a whole word of the lower-cased text: the
     one-pass scan reads the text without spaces, so "deth" is in "made the"."""
-    return any(
-        re.search(rf"(?<![a-z]){re.escape(form)}(?![a-z])", lowered) is not None for form in forms
-    )
+    return any(_as_word(form).search(lowered) is not None for form in forms)
+
+
+@cache
+def _as_word(form: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){re.escape(form)}(?![a-z])")
 
 
 def misspelled_forms(words: Iterable[str]) -> frozenset[str]:
@@ -242,12 +245,18 @@ def _common_text() -> bytes:
 
 
 def misspellings_of(word: str) -> set[str]:
-    """A single word's misspellings (two letters swapped, one dropped) that are not English."""
+    """A single word's misspellings that are not English, first and last letters kept (as
+    writers keep them, so a misspelled word still reads; and a form that begins or ends
+    anew, like "lback" for "black", is in too many pairs of words: "all back")."""
     plain = skeleton(" ".join(word.split()))
     if " " in plain or len(plain) < 3 or not plain.isalpha():
         return set()
     english = english_words()
-    return {v for v in _misspellings(plain, shortest=2) if v not in english and len(v) >= 3}
+    return {
+        v
+        for v in _misspellings(plain, shortest=2)
+        if v not in english and len(v) >= 3 and v[0] == plain[0] and v[-1] == plain[-1]
+    }
 
 
 def _misspellings(word: str, shortest: int = 2) -> set[str]:

@@ -326,7 +326,8 @@ class _Reader:
         misspelled: frozenset[str] = frozenset()
         if normalise and len(words) <= MAX_MISSPELLED:  # swapped and dropped letters
             self.reading.add_words(words)
-            misspelled = misspelled_forms(words)
+            # A misspelling may be a form of the list's own ("clueles" for "clueless").
+            misspelled = misspelled_forms(words) - matcher.prefilter
             matcher = replace(matcher, prefilter=matcher.prefilter | misspelled)
         return _WordList([str(w) for w in words], matcher, misspelled)
 
@@ -503,7 +504,8 @@ class _Reader:
                 raise self.fail(f"{prefix}: threat must be true, or negated", where)
             if not self.threat_forms:
                 # A misspelled group is a sign too ("Wmen should all be sht").
-                self.threat_forms = threat_forms(misspelled_forms) | self.identity_forms
+                terms = misspelled_forms(self.reading.identity_terms)
+                self.threat_forms = threat_forms(misspelled_forms) | terms
                 self.index.add(True, self.threat_forms)
             return Threat(
                 name, self.reading, self.index, self.threat_forms, field,
