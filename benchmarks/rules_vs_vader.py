@@ -29,6 +29,7 @@ from moderation.scoring.sentiment import VaderScorer
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.10
+CHUNK = 500  # comments each takes its turn with
 
 
 def main() -> None:
@@ -39,15 +40,16 @@ def main() -> None:
 
     texts = list(comments(args.comments))
     vader = VaderScorer()
-    started = time.process_time()
-    sentiment = vader.score(texts)
-    vader_seconds = time.process_time() - started
+    sentiment = vader.score(texts[:CHUNK])  # warm: VADER's lexicon loads on first use
+    sentiment = []
 
     rng = random.Random(7)
     subjects = []
-    for i, (text, sent) in enumerate(zip(texts, sentiment, strict=True)):
+    for i, (text, sent) in enumerate(zip(texts, vader.score(texts), strict=True)):
         scores = {f"sentiment.{k}": v for k, v in sent.items()}
         scores |= {f"toxicity.{label}": rng.betavariate(0.6, 6) for label in LABELS}
+        # as stored comments have them: the identity-neutral and de-obfuscated scores
+        scores |= {f"neutral.{k}": v for k, v in list(scores.items()) if k.startswith("toxicity.")}
         depth = rng.choice((0, 0, 0, 1, 1, 2, 3))
         comment = Comment(
             id=f"c{i}", article_id=f"a{i % 500}", author=f"user{rng.randrange(20000)}", position=i,
@@ -63,9 +65,19 @@ def main() -> None:
     # list's pattern, the vocabulary whose evasion is undone), before the clock starts.
     for subject in subjects[:1000]:
         ruleset.matching(replace(subject, cache={}))
-    started = time.process_time()
-    acting = sum(ruleset.winner(ruleset.matching(s)) is not None for s in subjects)
-    rules_seconds = time.process_time() - started
+    # VADER and the rules take turns, chunk by chunk, so that a slow spell of a shared
+    # machine weighs on both alike.
+    vader_seconds = rules_seconds = 0.0
+    acting = 0
+    for start in range(0, len(texts), CHUNK):
+        chunk = texts[start : start + CHUNK]
+        started = time.process_time()
+        sentiment += vader.score(chunk)
+        vader_seconds += time.process_time() - started
+        fresh = [replace(s, cache={}) for s in subjects[start : start + CHUNK]]
+        started = time.process_time()
+        acting += sum(ruleset.winner(ruleset.matching(s)) is not None for s in fresh)
+        rules_seconds += time.process_time() - started
 
     ratio = rules_seconds / vader_seconds
     print(

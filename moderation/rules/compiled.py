@@ -19,7 +19,7 @@ import ast
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from moderation.rules.conditions import Compare, Condition, Subject
+from moderation.rules.conditions import Compare, Condition, FirstComment, IsReply, Subject
 from moderation.rules.expression import condition_cost
 
 if TYPE_CHECKING:
@@ -56,6 +56,10 @@ def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
         if isinstance(item, Compare) and (item.variable, item.field) in _INLINE_MEASURES:
             value = _INLINE_MEASURES[item.variable, item.field]
             return f"{value} {_OPERATORS[item.op]} {bind('k', item.threshold)}"
+        if isinstance(item, IsReply):
+            return f"(s.comment.parent_id is {'not ' if item.wanted else ''}None)"
+        if isinstance(item, FirstComment):
+            return f"(s.context.first_comment is {item.wanted})"
         test = f"{bind('c', item.test)}(s)"
         scan_filter = item.scan_filter()
         if scan_filter is not None:

@@ -185,11 +185,18 @@ def hides_word(form: str, lowered: str) -> bool:
             at = lowered.find(form, end)
         return False  # only ever inside English words ("hang" in "change")
     if form in _without_separators(lowered):  # across words, or spelled out
-        return _spelled_out(form).search(lowered) is not None
+        return (
+            any(form[0] + sep + form[1] in lowered for sep in " .-_*/")
+            and _spelled_out(form).search(lowered) is not None
+        )
     if lowered.isascii() and not any(c in lowered for c in "0134579@$!|+"):
-        return form in _STRETCHED.sub(r"\1", lowered)
-    plain = skeleton(lowered)
-    return form in plain or form in _STRETCHED.sub(r"\1", plain)
+        plain = lowered
+    else:
+        plain = skeleton(lowered)
+        if form in plain:
+            return True
+    # stretched ("haaate"): only a letter of the form written three times can be
+    return any(c * 3 in plain for c in set(form)) and form in _STRETCHED.sub(r"\1", plain)
 
 
 def _without_separators(text: str) -> str:
@@ -206,7 +213,7 @@ def _spelled_out(form: str) -> re.Pattern[str]:
 def shown_as_words(forms: Iterable[str], lowered: str) -> bool:
     """Whether any of the (misspelled) forms is a whole word of the lower-cased text: the
     one-pass scan reads the text without spaces, so "deth" is in "made the"."""
-    return any(_as_word(form).search(lowered) is not None for form in forms)
+    return any(form in lowered and _as_word(form).search(lowered) is not None for form in forms)
 
 
 @cache
