@@ -68,9 +68,11 @@ class _Language(Condition):
         spaces: "change" has "hang"), is misspelled there, or is hidden by evasion: a form
         the scan found that the plain lower-case text does not have ("k i l l", "k1ll")."""
         cue = self.cue()
-        if cue is None or cue.search(lowered):
-            return True
         hits = self.triggers & found
+        if cue is None or (
+            any(form in lowered for form in hits) and cue.search(lowered) is not None
+        ):
+            return True
         misspelled = self.misspelled & hits
         return shown_as_words(misspelled, lowered) or any(
             hides_word(form, lowered) for form in hits - misspelled
