@@ -328,3 +328,11 @@ def test_ray_parts_carry_the_other_forms_of_each_text(tmp_path):
     reading = load_rules(DEFAULT_RULES).reading
     [(_, texts)] = list(parts_of(path, "jsonl", SourceOptions(), reading))
     assert set(texts.values()) == {"Gay people are beautiful.", "local people are beautiful."}
+
+
+def test_other_forms_of_a_huge_comment_are_of_what_the_scorers_read():
+    from moderation.scoring import MAX_READ
+
+    reading = load_rules(DEFAULT_RULES).reading
+    forms = reading.variants("G a y people are lovely. " * 2_000_000)  # 50 MB
+    assert forms and all(len(form) <= MAX_READ for form in forms.values())

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from moderation.records import SCORE_VARIANTS
+from moderation.scoring import MAX_READ
 from moderation.rules.evasion import Plain, Vocabulary, deobfuscate
 from moderation.rules.grammar import HATE_WORDS, THREAT_WORDS, Grammar
 from moderation.rules.quoting import own_words, quoted_spans
@@ -88,7 +89,12 @@ class Reading:
         return list(dict.fromkeys(m[0].lower() for m in self._terms.finditer(text)))
 
     def variants(self, text: str) -> dict[str, str]:
-        """Texts the model also scores, by score prefix, where they differ from the text."""
+        """Texts the model also scores, by score prefix, where they differ from the text.
+
+        Of as much of the text as the scorers read: a 200 MB comment costs what one of
+        MAX_READ characters does (and is held for a human, see engine.unread).
+        """
+        text = text[:MAX_READ]
         found: dict[str, str] = {}
         cache: dict = {}
         plain = self.plain(text, cache)
