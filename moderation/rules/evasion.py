@@ -9,7 +9,9 @@ made of), and keeps for each character of the result where it came from, so matc
 in it are highlighted in the original text.
 
 A word is only corrected where it is not an English word itself ("skill" never becomes
-"kill"); English is symspellpy's dictionary of 82,765 words, loaded on the first comment that needs it.
+"kill"). English is symspellpy's dictionary of 82,765 words; its most frequent words and
+pairs of words also decide which misspellings the rule file's one-pass scan looks for
+(see `misspelled_forms`).
 """
 
 from __future__ import annotations
@@ -66,10 +68,6 @@ class Vocabulary:
             for variant in _misspellings(word):
                 if variant not in english and variant not in self.words:
                     self.variants.setdefault(variant, word)
-
-    def forms(self) -> set[str]:
-        """Every misspelled form, for the rule file's one-pass scan (see matching.FormIndex)."""
-        return set(self.variants)
 
     def correct(self, token: str) -> str | None:
         """The vocabulary word a non-English token hides, or None."""
