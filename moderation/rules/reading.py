@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from moderation.records import SCORE_VARIANTS
-from moderation.scoring import MAX_READ
 from moderation.rules.evasion import Plain, Vocabulary, deobfuscate
 from moderation.rules.grammar import HATE_WORDS, THREAT_WORDS, Grammar
 from moderation.rules.quoting import own_words, quoted_spans
+from moderation.scoring import MAX_READ
 
 VARIANTS = SCORE_VARIANTS  # score prefixes: neutral.toxicity.insult, ...
 NEUTRAL_WORD = "local"  # reads as either kind of word: "gay people" -> "local people",
