@@ -336,3 +336,8 @@ def test_other_forms_of_a_huge_comment_are_of_what_the_scorers_read():
     reading = load_rules(DEFAULT_RULES).reading
     forms = reading.variants("G a y people are lovely. " * 2_000_000)  # 50 MB
     assert forms and all(len(form) <= MAX_READ for form in forms.values())
+
+
+def test_threats_in_two_word_verbs_are_read():
+    assert flagged("We need to get rid of all Muslims.")
+    assert flagged("Someone should wipe out those immigrants.")

@@ -22,9 +22,12 @@ from moderation.rules.conditions import (
     span_field,
 )
 from moderation.rules.evasion import hides_word, shown_as_words
+from moderation.rules.grammar import THREAT_CUE_PHRASES
 from moderation.rules.matching import FormIndex, WordMatcher
 from moderation.rules.reading import Reading
 
+# Cue phrases as the scan finds them ("ridof"): never written so, so looked for as cues.
+PHRASE_FORMS = frozenset(p.replace(" ", "") for p in THREAT_CUE_PHRASES)
 # Before a reclaimed word: the writer describes themselves ("I'm a proud queer", "as a
 # dyke, I...", "we queers").
 _SELF = re.compile(
@@ -70,7 +73,8 @@ class _Language(Condition):
         cue = self.cue()
         hits = self.triggers & found
         if cue is None or (
-            any(form in lowered for form in hits) and cue.search(lowered) is not None
+            any(form in lowered or form in PHRASE_FORMS for form in hits)
+            and cue.search(lowered) is not None
         ):
             return True
         misspelled = self.misspelled & hits
