@@ -17,12 +17,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from moderation.core import Moderator
 from moderation.errors import ModerationError
 from moderation.records import Action
-from moderation.sources import Found, SourceOptions
+from moderation.sources import Found
 
 TRUE_VALUES = ("1", "true", "yes", "y", "t", "toxic", "hate", "hateful", "positive", "flag")
 BATCH = 256
@@ -221,13 +220,6 @@ def score_quality(values: list[float], labels: list[bool]) -> ScoreQuality:
         if f1 > best:
             best, best_at = float(f1), float(t)
     return ScoreQuality(round(auc, 4), best_at, round(best, 4))
-
-
-def read_labelled(paths: Sequence[Path], options: SourceOptions, strict: bool) -> Iterable[Found]:
-    """Every comment under `paths`, as `score` reads them."""
-    from moderation.pipeline import read_comments
-
-    return read_comments(paths, options, strict)
 
 
 def _ratio(part: int, whole: int) -> float | None:

@@ -341,3 +341,25 @@ def test_other_forms_of_a_huge_comment_are_of_what_the_scorers_read():
 def test_threats_in_two_word_verbs_are_read():
     assert flagged("We need to get rid of all Muslims.")
     assert flagged("Someone should wipe out those immigrants.")
+
+
+def test_mistakes_in_the_new_rule_file_keys_are_reported_with_their_place(runner, tmp_path):
+    bad = tmp_path / "rules.yml"
+    bad.write_text(
+        "identity: {terms: 3}\n"
+        "rules:\n- id: a\n  action: flag\n"
+        "  conditions: {x: {regex: a, unless_negated: true}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["rules", "check", str(bad)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{bad}:1:19: identity 'terms' must be a list of words",
+        f"{bad}:5:46: rule 'a', condition 'x': 'unless_negated' is true or false, and only for words",
+    ]
+
+
+def test_evaluate_on_a_missing_file_is_a_one_line_error(runner, tmp_path):
+    result = runner.invoke(cli, ["evaluate", str(tmp_path / "nope.csv"), "--label", "x", "-q"])
+    assert result.exit_code == 1
+    assert "no such file or directory" in result.output and "Traceback" not in result.output

@@ -54,7 +54,7 @@ def evaluate(
     """
     from moderation.core import Moderator
     from moderation.evaluation import evaluate as measure
-    from moderation.evaluation import read_labelled
+    from moderation.pipeline import read_comments
     from moderation.settings import load_settings
     from moderation.sources import SourceOptions
 
@@ -64,7 +64,7 @@ def evaluate(
     try:
         with _progress(quiet) as bar:
             bar.start(None)
-            found = read_labelled(list(paths), sources, strict)
+            found = read_comments(list(paths), sources, strict)
             result = measure(moderator, found, label, positive, group, bar.advance)
     finally:
         moderator.close()

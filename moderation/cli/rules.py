@@ -232,10 +232,10 @@ def explain(
     click.echo(f"  text:  {' '.join(comment.text.split())}")
     if comment.quote:
         click.echo(f"  quote: {' '.join(comment.quote.split())}")
-    values = stored.scores.values()
     # A form's scores are shown where its text differs from the comment's (see rules/reading.py).
+    shown = _own_names(stored.scores)
     scores = ", ".join(
-        f"{k} {v:.2f}" for k, v in sorted(values.items()) if k in _own_names(stored.scores)
+        f"{k} {v:.2f}" for k, v in sorted(stored.scores.values().items()) if k in shown
     )
     click.echo(f"  scores: {scores or 'none'}")
     click.echo(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -138,12 +139,12 @@ def _links(text: str) -> int:
 
 def _same_site_links(text: str) -> int:
     """The most links to any one site (host, less "www.")."""
-    if _links(text) < 2:
-        return _links(text)
-    hosts: dict[str, int] = {}
-    for link in _LINK.findall(text):
-        host = link.split("://", 1)[-1].split("/", 1)[0].lower().removeprefix("www.")
-        hosts[host] = hosts.get(host, 0) + 1
+    if _links(text) == 0:
+        return 0
+    hosts = Counter(
+        link.split("://", 1)[-1].split("/", 1)[0].lower().removeprefix("www.")
+        for link in _LINK.findall(text)
+    )
     return max(hosts.values())
 
 
@@ -300,35 +301,27 @@ class Words(Condition):
     def test(self, subject: Subject) -> bool:
         text = subject.comment.text if self.field != "quote" else subject.field(self.field)
         matcher = self.matcher
-        found = None
+        misspelled = True  # without the scan, any word may be misspelled
         # The usual case, kept flat because it runs for every comment: nothing of the list here.
         if matcher.index is not None:
             found = matcher.index.found(text, matcher.normalise, subject.cache)
             if matcher.prefilter.isdisjoint(found):
                 return False
-            # Only misspelled forms, which the scan also finds across two words ("deth" in
-            # "made the"): unless one is a word of the text, the list's pattern cannot match.
-            if (
-                self.misspelled
-                and self.spelled.isdisjoint(found)
-                and not shown_as_words(self.misspelled & found, text.lower())
-            ):
+            # The scan also finds misspelled forms across two words ("deth" in "made the"):
+            # one counts only as a word of the text.
+            misspelled = shown_as_words(self.misspelled & found, text.lower())
+            if not misspelled and self.spelled.isdisjoint(found):
                 return False
         if self.field == "own":
-            if (
-                not matcher.search(text, subject.cache)
-                and found is not None
-                and not shown_as_words(self.misspelled & found, text.lower())
-            ):
+            if not misspelled and not matcher.search(text, subject.cache):
                 return False  # not in the text: not in the commenter's own words either
             text = subject.field("own")
         if self.unless_negated:
             return next(self._affirmed(text, subject.cache), None) is not None
         if matcher.search(text, subject.cache):
             return True
-        if found is not None and not shown_as_words(self.misspelled & found, text.lower()):
-            return False  # no word of the list misspelled: nothing for evasion to reveal
-        return next(self._revealed(text, subject.cache), None) is not None
+        # only evasion undone can show a word the list's pattern did not find
+        return misspelled and next(self._revealed(text, subject.cache), None) is not None
 
     @cached_property
     def spelled(self) -> frozenset[str]:

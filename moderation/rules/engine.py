@@ -13,6 +13,7 @@ from functools import cached_property
 
 from moderation.records import (
     ACTION_SEVERITY,
+    SCORE_VARIANTS,
     Action,
     Comment,
     Decision,
@@ -24,7 +25,7 @@ from moderation.rules.compiled import compile_matching
 from moderation.rules.conditions import Condition, Evidence, Subject
 from moderation.rules.context import NO_CONTEXT, Context
 from moderation.rules.expression import Expression
-from moderation.rules.reading import VARIANTS, Reading
+from moderation.rules.reading import Reading
 from moderation.scoring import MAX_READ
 
 LIVE, SHADOW = "live", "shadow"
@@ -81,7 +82,7 @@ class Example:
         scores = dict(self.scores)
         for name, value in self.scores.items():
             if name.startswith("toxicity."):
-                for variant in VARIANTS:
+                for variant in SCORE_VARIANTS:
                     scores.setdefault(f"{variant}.{name}", value)
         return Subject(self.comment, scores, self.context)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-import re2
+from moderation.rules.conditions import compile_regex
 
 _VERBS = (
     "kill", "murder", "shoot", "hang", "burn", "stab", "execute", "lynch", "slaughter",
@@ -212,9 +212,9 @@ class Grammar:
         # RE2, not re: an alternation of some hundred words is tried at every character,
         # which RE2's automaton does at once.
         cues = [rf"{w}\w*" for w in THREAT_CUE_WORDS] + list(THREAT_CUE_PHRASES)
-        self.threat_cue = _re2(rf"\b(?:{_alternatives(cues)})")
+        self.threat_cue = compile_regex(rf"\b(?:{_alternatives(cues)})")
         hatred = _alternatives(HATRED_WORDS)
-        self.attack_cue = _re2(rf"\b(?:{terms}|{hatred})(?:s|d|ing)?\b")
+        self.attack_cue = compile_regex(rf"\b(?:{terms}|{hatred})(?:s|d|ing)?\b")
 
     def threats_in(self, text: str, negations: bool = False) -> Iterator[tuple[int, int]]:
         """(start, end) of each threat in lower-case text, negated ones left out; or with
@@ -248,12 +248,6 @@ class Grammar:
             for match in self.hatred_of_them.finditer(text):
                 if not negated(text, match.start(), match.end()):
                     yield match.span()
-
-
-def _re2(pattern: str):
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile(pattern, options)
 
 
 _SENTENCE_END = re.compile(r"[.!?;\n]")

@@ -16,7 +16,7 @@ from typing import Any
 import re2
 
 from moderation.errors import RuleFileError
-from moderation.records import Action, Comment, ReplyBasis
+from moderation.records import SCORE_VARIANTS, Action, Comment, ReplyBasis
 from moderation.rules.conditions import (
     FIELDS,
     MEASURES,
@@ -37,7 +37,7 @@ from moderation.rules.expression import ExpressionError, all_of, compile_express
 from moderation.rules.grammar import HATRED_WORDS, THREAT_WORDS, attack_forms, threat_forms
 from moderation.rules.language import Attack, Reclaimed, Threat, negative_words
 from moderation.rules.matching import FormIndex, WordMatcher
-from moderation.rules.reading import NEUTRAL_WORD, VARIANTS, Reading
+from moderation.rules.reading import NEUTRAL_WORD, Reading
 from moderation.rules.yamlfile import MarkedList, MarkedMap, YamlError, load
 
 SENTIMENT_LABELS = ("neg", "neu", "pos", "compound")
@@ -49,12 +49,12 @@ BASE_SCORE_NAMES = tuple(
     [f"sentiment.{x}" for x in SENTIMENT_LABELS] + [f"toxicity.{x}" for x in TOXICITY_LABELS]
 )
 SCORE_NAMES = BASE_SCORE_NAMES + tuple(
-    f"{variant}.toxicity.{x}" for variant in VARIANTS for x in TOXICITY_LABELS
+    f"{variant}.toxicity.{x}" for variant in SCORE_VARIANTS for x in TOXICITY_LABELS
 )
 VALID_SCORES = (
     ", ".join(BASE_SCORE_NAMES)
     + "; each toxicity score also as "
-    + " and ".join(f"{v}.toxicity.*" for v in VARIANTS)
+    + " and ".join(f"{v}.toxicity.*" for v in SCORE_VARIANTS)
 )
 TOP_KEYS = ("identity", "lists", "rules")
 IDENTITY_KEYS = ("terms", "neutral")
@@ -77,12 +77,8 @@ MAX_PRIORITY = 999_999  # the store keeps priorities as integers; above these is
 RULE_KEYS = ("id", "description", "action", "priority", "mode", "conditions", "when", "examples")
 LIST_KEYS = ("words", "normalise", "allow", "match")
 FLAGS = ("is_reply", "first_comment")
-LANGUAGE = ("threat", "attack", "reclaimed")
-WORD_OPTIONS = (
-    "in",
-    "unless_negated",
-    "highlight",
-)  # beside a condition's kind  # read the commenter's own words by default
+LANGUAGE = ("threat", "attack", "reclaimed")  # read the commenter's own words by default
+WORD_OPTIONS = ("in", "unless_negated", "highlight")  # beside a condition's kind
 CONDITION_KINDS = ("words", "regex", *LANGUAGE, *FLAGS, *NAMED_FACTS, *MEASURES)
 EXAMPLE_KEYS = (
     "text",
@@ -97,7 +93,7 @@ EXAMPLE_KEYS = (
     "first_comment",
 )
 _SCORE = re.compile(
-    r"\s*(?P<score>(?:quote\.|neutral\.|deobfuscated\.)?[a-z_]+\.[a-z_]+)\s*(?P<op>>=|<=|==|>|<)\s*(?P<value>-?\d+(?:\.\d+)?)\s*"
+    rf"\s*(?P<score>(?:(?:{'|'.join(('quote', *SCORE_VARIANTS))})\.)?[a-z_]+\.[a-z_]+)\s*(?P<op>>=|<=|==|>|<)\s*(?P<value>-?\d+(?:\.\d+)?)\s*"
 )
 _NUMBER = re.compile(r"\s*(?P<op>>=|<=|==|>|<)?\s*(?P<value>-?\d+(?:\.\d+)?)\s*")
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -207,6 +203,7 @@ class _Reader:
         self.reading = Reading()
         self.identity_forms: frozenset[str] = frozenset()  # what attacks need: identity terms
         self.threat_forms: frozenset[str] = frozenset()  # what threats need: violent words
+        self.threat_misspelled: frozenset[str] = frozenset()  # of those, the misspelled
 
     def fail(self, message: str, position: tuple[int | None, int | None]) -> _Skip:
         self.problems.append(Problem(str(self.path), *position, message))
@@ -506,11 +503,13 @@ class _Reader:
                 # A misspelled group is a sign too ("Wmen should all be sht").
                 terms = misspelled_forms(self.reading.identity_terms)
                 self.threat_forms = threat_forms(misspelled_forms) | terms
+                self.threat_misspelled = misspelled_forms(
+                    [*THREAT_WORDS, *self.reading.identity_terms]
+                )
                 self.index.add(True, self.threat_forms)
             return Threat(
                 name, self.reading, self.index, self.threat_forms, field,
-                misspelled=misspelled_forms([*THREAT_WORDS, *self.reading.identity_terms]),
-                negated=value == "negated",
+                misspelled=self.threat_misspelled, negated=value == "negated",
             )  # fmt: skip
         if kind == "reclaimed":
             list_name, word_list = self.list_ref(prefix, value, where, lists)

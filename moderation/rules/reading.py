@@ -19,13 +19,11 @@ import re
 from collections.abc import Iterable
 from functools import cached_property
 
-from moderation.records import SCORE_VARIANTS
 from moderation.rules.evasion import Plain, Vocabulary, deobfuscate
 from moderation.rules.grammar import HATE_WORDS, THREAT_WORDS, Grammar
-from moderation.rules.quoting import own_words, quoted_spans
+from moderation.rules.quoting import own_words
 from moderation.scoring import MAX_READ
 
-VARIANTS = SCORE_VARIANTS  # score prefixes: neutral.toxicity.insult, ...
 NEUTRAL_WORD = "local"  # reads as either kind of word: "gay people" -> "local people",
 # "a muslim" -> "a local"
 _SPACES = re.compile(r"\s+")
@@ -68,13 +66,6 @@ class Reading:
         """Threat and attack patterns over the identity terms."""
         return Grammar(self.identity_terms)
 
-    def own(self, text: str, cache: dict) -> str:
-        """The text with quoted and reported speech blanked out (same length)."""
-        key = ("own", text)
-        if key not in cache:
-            cache[key] = own_words(text)
-        return cache[key]
-
     def plain(self, text: str, cache: dict) -> Plain:
         """The text de-obfuscated and lower-cased, with where each character came from."""
         key = ("plain", id(self), text)
@@ -108,7 +99,7 @@ class Reading:
     def neutral_text(self, text: str, cache: dict | None = None) -> str:
         """The commenter's own words, evasion undone, identity terms swapped for neutral words."""
         cache = {} if cache is None else cache
-        own = self.own(text, cache) if quoted_spans(text) else text
+        own = own_words(text)  # the text itself where it quotes nothing
         plain = self.plain(own, cache)
         base = plain.text if plain.changed else own
         if self._terms is not None:
