@@ -16,10 +16,18 @@ when they generate methods.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from moderation.rules.conditions import Compare, Condition, FirstComment, IsReply, Subject
+from moderation.rules.conditions import (
+    TEXT_MEASURES,
+    Compare,
+    Condition,
+    FirstComment,
+    IsReply,
+    Subject,
+)
 from moderation.rules.expression import condition_cost
 
 if TYPE_CHECKING:
@@ -28,10 +36,16 @@ if TYPE_CHECKING:
 _OPERATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "=="}
 # Measures that are an attribute away, read inline rather than through a call: never None.
 _INLINE_MEASURES = {
-    ("length", "text"): "len(s.comment.text)",
-    ("reply_depth", "text"): "s.comment.depth",
-    ("back_and_forth", "text"): "s.context.back_and_forth",
+    "reply_depth": "s.comment.depth",
+    "back_and_forth": "s.context.back_and_forth",
 }
+
+
+def _inline(item: Condition) -> bool:
+    """Whether the condition is written out in the function rather than called."""
+    if isinstance(item, Compare):
+        return bool(item.score_names()) or item.variable in (*_INLINE_MEASURES, *TEXT_MEASURES)
+    return isinstance(item, (IsReply, FirstComment))
 
 
 def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
@@ -48,19 +62,34 @@ def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
         return names[key]
 
     scans: dict[tuple[str, str], str] = {}  # (index, field) -> its local variable
+    # A condition that several rules test (the same list in the same field) is tested once
+    # a comment: its first answer is kept in a local variable.
+    uses = Counter(c.key() for rule in rules for c in rule.conditions.values() if not _inline(c))
+    memos: dict[tuple, str] = {}
 
     def condition(item: Condition) -> str:
+        if not _inline(item):
+            return call(item)
         if isinstance(item, Compare) and item.score_names():
             score, threshold = bind("k", item.variable), bind("k", item.threshold)
             return f"get({score}, nan) {_OPERATORS[item.op]} {threshold}"
-        if isinstance(item, Compare) and (item.variable, item.field) in _INLINE_MEASURES:
-            value = _INLINE_MEASURES[item.variable, item.field]
+        if isinstance(item, Compare) and item.variable in _INLINE_MEASURES:
+            value = _INLINE_MEASURES[item.variable]
             return f"{value} {_OPERATORS[item.op]} {bind('k', item.threshold)}"
+        if isinstance(item, Compare) and item.variable in TEXT_MEASURES:
+            text = "s.comment.text" if item.field == "text" else f"s.field({bind('k', item.field)})"
+            measure = bind("c", TEXT_MEASURES[item.variable])
+            return f"{measure}({text}) {_OPERATORS[item.op]} {bind('k', item.threshold)}"
         if isinstance(item, IsReply):
             return f"(s.comment.parent_id is {'not ' if item.wanted else ''}None)"
-        if isinstance(item, FirstComment):
-            return f"(s.context.first_comment is {item.wanted})"
+        assert isinstance(item, FirstComment)
+        return f"(s.context.first_comment is {item.wanted})"
+
+    def call(item: Condition) -> str:
         test = f"{bind('c', item.test)}(s)"
+        if uses[item.key()] > 1:
+            memo = memos.setdefault(item.key(), f"m{len(memos)}")
+            test = f"({memo} if {memo} is not None else ({memo} := {test}))"
         scan_filter = item.scan_filter()
         if scan_filter is not None:
             # The file's lists are found in one scan per field; a condition none of whose
@@ -88,6 +117,7 @@ def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
     lines = ["def matching(s):", "    get = s.scores.get", "    found = []"]
     lines += [f"    {scan} = {index}.scan(s.field({bind('k', field)}), s.cache)"
               for (index, field), scan in scans.items()]  # fmt: skip
+    lines += [f"    {memo} = None" for memo in memos.values()]
     lines += [*body, "    return found"]
     exec(compile("\n".join(lines), "<rule file>", "exec"), namespace)
     return namespace["matching"]  # type: ignore[return-value]

@@ -41,6 +41,7 @@ _SQUEEZE_CHARS = re.compile(r"[\s.\-_*/]+")
 _TRIPLE = re.compile(r"(.)\1\1")
 _STRETCHED = re.compile(r"(.)\1\1+")
 _DOUBLE = re.compile(r"(.)\1")
+MAX_NARROWED = 1024  # patterns of some of a list's words kept, per list
 
 
 @cache
@@ -68,6 +69,8 @@ def _fold_table() -> dict[int, str]:
 
 def skeleton(text: str) -> str:
     """The text with look-alikes folded to ASCII, lower case, leetspeak read: same length."""
+    if text.isascii():  # nothing to fold (the table maps only other characters)
+        return _leet_read(text.lower())
     folded = text.translate(_fold_table()).lower()
     if len(folded) != len(text):  # a character lower-cased to two; fold one at a time
         folded = "".join(c.lower()[0] for c in text.translate(_fold_table()))
@@ -105,6 +108,8 @@ def _drop_separators(text: str) -> str:
 
 def _leet_read(text: str) -> str:
     """Read leetspeak as letters in the words that have both (same length out as in)."""
+    if text.isascii() and "!" not in text and not text.encode().translate(None, _NOT_LEET_BYTES):
+        return text  # no leetspeak character at all: most comments
     words: dict[int, int] = {}
     for hit in _LEET_CHARS.finditer(text):
         if not _inside_word(text, hit.start()):
@@ -245,6 +250,11 @@ class WordMatcher:
     index: FormIndex | None = field(
         default=None, compare=False
     )  # shared with the file's other lists
+    forms: tuple[str, ...] = ()  # the words as matched, longest first
+    whole_words: bool = True
+    _narrowed: dict[frozenset[str], re.Pattern[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # patterns of some of the words (see `_found_words`)
 
     @classmethod
     def compile(
@@ -259,20 +269,13 @@ class WordMatcher:
         forms = sorted(
             {_word_form(w, normalise) for w in words if w.strip()}, key=len, reverse=True
         )
-        spell = _evasive if normalise else re.escape
-        body = "|".join(r"\s+".join(spell(part) for part in form.split()) for form in forms)
-        word_char = r"[a-z0-9]" if normalise else r"\w"
-        if whole_words:
-            body = rf"(?<!{word_char})(?:{body})(?!{word_char})"
         flags = 0 if normalise else re.IGNORECASE
         allowed = frozenset(_word_form(a, normalise).casefold() for a in allow)
-        prefilter = {squeeze(f, normalise) for f in forms}
-        if normalise:  # "sheeeeple" squeezes to "sheple"
-            prefilter |= {_DOUBLE.sub(r"\1", p) for p in prefilter}
-        prefilter = _minimal(prefilter)
+        prefilter = _minimal({p for f in forms for p in _squeezed_forms(f, normalise)})
         if index is not None:
             index.add(normalise, prefilter)
-        return cls(body, flags, normalise, allowed, prefilter, index)
+        body = _pattern_body(forms, normalise, whole_words)
+        return cls(body, flags, normalise, allowed, prefilter, index, tuple(forms), whole_words)
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -290,17 +293,52 @@ class WordMatcher:
         return cached[key]
 
     def _search(self, text: str, cached: dict | None) -> bool:
+        pattern = self.pattern
         if self.index is not None and cached is not None:
-            if self.prefilter.isdisjoint(self.index.found(text, self.normalise, cached)):
+            found = self.index.found(text, self.normalise, cached)
+            if self.prefilter.isdisjoint(found):
+                return False
+            pattern = self._found_words(found)
+            if pattern is None:
                 return False
         elif not any(map(squeeze(text, self.normalise).__contains__, self.prefilter)):
             return False
-        return next(self.finditer(text, cached), None) is not None
+        return next(self._matches(pattern, text, cached), None) is not None
+
+    def _found_words(self, found: frozenset[str]) -> re.Pattern[str] | None:
+        """The pattern of only the words of which the scan found a form, or None if it found
+        none (only misspellings). A list's pattern tries every word at every place in the
+        text: one of a word or two runs many times faster than one of a hundred."""
+        words = frozenset(w for p in self.prefilter & found for w in self._words_of.get(p, ()))
+        if not words:
+            return None
+        pattern = self._narrowed.get(words)
+        if pattern is None:
+            if len(self._narrowed) >= MAX_NARROWED:
+                self._narrowed.clear()
+            forms = [f for f in self.forms if f in words]  # longest first, as in `pattern`
+            body = _pattern_body(forms, self.normalise, self.whole_words)
+            pattern = self._narrowed[words] = re.compile(body, self.flags)
+        return pattern
+
+    @cached_property
+    def _words_of(self) -> dict[str, tuple[str, ...]]:
+        """Each scanned form -> the words a text must show it to match."""
+        variants = {f: _squeezed_forms(f, self.normalise) for f in self.forms}
+        return {
+            p: tuple(f for f, squeezed in variants.items() if any(p in v for v in squeezed))
+            for p in self.prefilter
+        }
 
     def finditer(self, text: str, cached: dict | None = None) -> Iterator[tuple[int, int]]:
         """(start, end) of each match, as offsets into the original text."""
+        return self._matches(self.pattern, text, cached)
+
+    def _matches(
+        self, pattern: re.Pattern[str], text: str, cached: dict | None
+    ) -> Iterator[tuple[int, int]]:
         haystack = self._haystack(text, cached)
-        for match in self.pattern.finditer(haystack):
+        for match in pattern.finditer(haystack):
             if (
                 self.allow
                 and _enclosing_word(haystack, match.start(), match.end()).casefold() in self.allow
@@ -316,6 +354,23 @@ class WordMatcher:
         if text not in cached:
             cached[text] = skeleton(text)
         return cached[text]
+
+
+def _pattern_body(forms: Iterable[str], normalise: bool, whole_words: bool) -> str:
+    spell = _evasive if normalise else re.escape
+    body = "|".join(r"\s+".join(spell(part) for part in form.split()) for form in forms)
+    word_char = r"[a-z0-9]" if normalise else r"\w"
+    if whole_words:
+        body = rf"(?<!{word_char})(?:{body})(?!{word_char})"
+    return body
+
+
+def _squeezed_forms(form: str, normalise: bool) -> set[str]:
+    """What a match of the word squeezes to: a text without all of them cannot match it."""
+    squeezed = squeeze(form, normalise)
+    if normalise:  # "sheeeeple" squeezes to "sheple"
+        return {squeezed, _DOUBLE.sub(r"\1", squeezed)}
+    return {squeezed}
 
 
 def _evasive(word: str) -> str:
