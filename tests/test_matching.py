@@ -2,7 +2,7 @@
 
 import pytest
 
-from moderation.rules.matching import WordMatcher
+from moderation.rules.matching import FormIndex, WordMatcher
 
 INSULTS = WordMatcher.compile(["idiot", "stupid", "moron", "sheeple", "shut up"], normalise=True)
 SUBSTRINGS = WordMatcher.compile(
@@ -67,3 +67,38 @@ def test_sentence_punctuation_is_not_leetspeak():
 def test_plain_lists_match_whole_words_ignoring_case():
     plain = WordMatcher.compile(["idiot"])
     assert found(plain, "IDIOT, idiots, 1d10t") == ["IDIOT"]
+
+
+# The same list searched as rule files search it: the file's one-pass scan first, then the
+# pattern of only the words whose forms the scan found.
+SCANNED = WordMatcher.compile(
+    ["idiot", "stupid", "moron", "sheeple", "shut up", "lesser race", "skill"],
+    normalise=True,
+    index=FormIndex(),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You IDIOT",
+        "you 1d10t!",
+        "st00p1d? no, stuuupid",
+        "i.d.i.o.t",
+        "sheeeeple",
+        "s h u t u p",
+        "SHUT   UP already",
+        "a leeesserrrr rrraceee",  # stretched across two words: one run of r's for both
+        "a lesser raaace",
+        "the idiomatic phrase",
+        "who really said that",
+        "skilled and stupid",
+    ],
+)
+def test_the_one_pass_scan_finds_every_listed_word_the_pattern_finds(text):
+    assert SCANNED.search(text, {}) == bool(found(SCANNED, text))
+
+
+def test_a_word_stretched_into_the_next_is_found():
+    assert SCANNED.search("You are a leeesserrrr rrraceee.", {})
+    assert found(SCANNED, "You are a leeesserrrr rrraceee.") == ["leeesserrrr rrraceee"]

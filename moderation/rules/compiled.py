@@ -67,6 +67,9 @@ def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
     uses = Counter(c.key() for rule in rules for c in rule.conditions.values() if not _inline(c))
     memos: dict[tuple, str] = {}
 
+    def field_text(name: str) -> str:
+        return "s.comment.text" if name == "text" else f"s.field({bind('k', name)})"
+
     def condition(item: Condition) -> str:
         if not _inline(item):
             return call(item)
@@ -77,7 +80,7 @@ def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
             value = _INLINE_MEASURES[item.variable]
             return f"{value} {_OPERATORS[item.op]} {bind('k', item.threshold)}"
         if isinstance(item, Compare) and item.variable in TEXT_MEASURES:
-            text = "s.comment.text" if item.field == "text" else f"s.field({bind('k', item.field)})"
+            text = field_text(item.field)
             measure = bind("c", TEXT_MEASURES[item.variable])
             return f"{measure}({text}) {_OPERATORS[item.op]} {bind('k', item.threshold)}"
         if isinstance(item, IsReply):
@@ -115,7 +118,7 @@ def compile_matching(rules: Sequence[Rule]) -> Callable[[Subject], list[Rule]]:
         test = expression(rule.when.tree, dict(rule.conditions))
         body += [f"    if {test}:", f"        found.append({bind('r', rule)})"]
     lines = ["def matching(s):", "    get = s.scores.get", "    found = []"]
-    lines += [f"    {scan} = {index}.scan(s.field({bind('k', field)}), s.cache)"
+    lines += [f"    {scan} = {index}.scan({field_text(field)}, s.cache)"
               for (index, field), scan in scans.items()]  # fmt: skip
     lines += [f"    {memo} = None" for memo in memos.values()]
     lines += [*body, "    return found"]

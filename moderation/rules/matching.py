@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -40,6 +40,7 @@ _NOTHING: frozenset[str] = frozenset()
 _SQUEEZE_CHARS = re.compile(r"[\s.\-_*/]+")
 _TRIPLE = re.compile(r"(.)\1\1")
 _STRETCHED = re.compile(r"(.)\1\1+")
+_REPEATED = re.compile(r"(.)\1+")
 _DOUBLE = re.compile(r"(.)\1")
 MAX_NARROWED = 1024  # patterns of some of a list's words kept, per list
 
@@ -84,7 +85,8 @@ def squeeze(text: str, normalise: bool) -> str:
     text; so a list whose squeezed words are all absent cannot match, and its pattern need
     not run. That keeps lists cheap on the great majority of comments, which match none.
     """
-    return squeeze_both(text)[normalise]
+    plain, normalised = squeeze_both(text)
+    return _unstretched(normalised) if normalise else plain
 
 
 def squeeze_both(text: str) -> tuple[str, str]:
@@ -95,9 +97,21 @@ def squeeze_both(text: str) -> tuple[str, str]:
         normalised = plain  # folding and leetspeak change nothing here
     else:
         normalised = _drop_separators(skeleton(text))
-    if _TRIPLE.search(normalised):
-        normalised = _STRETCHED.sub(r"\1", normalised)
     return plain, normalised
+
+
+def _unstretched(squeezed: str) -> str:
+    """A squeezed text with its stretched letters read once, for finding forms in it.
+
+    Letters written three times or more are read once ("stuuupid"). Where one word's last
+    letter is the next one's first, both stretched, the run counts for both: "lesserrr
+    rrrace" squeezes to "lesserrrrrrrace". So the text with every repeated letter read
+    once ("leserace", the form the double-lettered words have too) is searched as well,
+    after a character no form has.
+    """
+    if not _TRIPLE.search(squeezed):
+        return squeezed
+    return _STRETCHED.sub(r"\1", squeezed) + "\x00" + _REPEATED.sub(r"\1", squeezed)
 
 
 def _drop_separators(text: str) -> str:
@@ -148,11 +162,14 @@ class FormIndex:
     def __init__(self) -> None:
         self._forms: dict[bool, set[str]] = {False: set(), True: set()}
         self._automata: dict[str, _FormSet] = {}
+        # What each set of matches of the "both" automaton means: the same few recur.
+        self._meanings: dict[tuple[int, ...], tuple[frozenset[str], frozenset[str]] | None] = {}
 
     def add(self, normalise: bool, forms: Iterable[str]) -> None:
         """Register a list's forms (before the first search)."""
         self._forms[normalise].update(forms)
         self._automata.clear()
+        self._meanings.clear()
 
     def found(self, text: str, normalise: bool, cached: dict) -> frozenset[str]:
         """The registered forms of one kind present in the text, squeezed."""
@@ -182,20 +199,27 @@ class FormIndex:
                 # bytes (RE2 reads UTF-8, so a str would be encoded again).
                 return self._scan_once(raw.translate(_LOWER_BYTES, _SQUEEZE_BYTES))
         plain = _drop_separators(text.lower())
-        normalised = _drop_separators(skeleton(text))
-        if _TRIPLE.search(normalised):
-            normalised = _STRETCHED.sub(r"\1", normalised)
+        normalised = _unstretched(_drop_separators(skeleton(text)))
         return self._search("plain", plain), self._search("normalised", normalised)
 
     def _scan_once(self, squeezed: bytes) -> tuple[frozenset[str], frozenset[str]]:
-        hits = self._automaton("both").search(squeezed)
-        if not hits:  # nearly every comment
+        automaton = self._automaton("both")
+        matches = automaton.matches(squeezed)
+        if not matches:  # nearly every comment
             return _NOTHING, _NOTHING
-        plain = frozenset(form for kind, form in hits if kind == "plain")
-        if any(kind == "triple" for kind, _ in hits):
-            unstretched = _STRETCHED.sub(r"\1", squeezed.decode())
-            return plain, self._search("normalised", unstretched)
-        return plain, frozenset(form for kind, form in hits if kind == "normalised")
+        key = tuple(matches)
+        meaning = self._meanings.get(key)
+        if meaning is None:
+            hits = [automaton.entries[i] for i in matches]
+            plain = frozenset(form for kind, form in hits if kind == "plain")
+            if any(kind == "triple" for kind, _ in hits):  # read again, unstretched
+                unstretched = _unstretched(squeezed.decode())
+                return plain, self._search("normalised", unstretched)
+            meaning = plain, frozenset(form for kind, form in hits if kind == "normalised")
+            if len(self._meanings) >= MAX_NARROWED:
+                self._meanings.clear()
+            self._meanings[key] = meaning
+        return meaning
 
     def _search(self, kind: str, squeezed: str) -> frozenset[str]:
         return frozenset(form for _, form in self._automaton(kind).search(squeezed))
@@ -227,15 +251,17 @@ class _FormSet:
 
     def __init__(self, entries: list[tuple[str, str]]) -> None:
         self._set = re2.Set.SearchSet(set_options())
-        self._entries = entries or [("none", "\x00")]
-        for _, form in self._entries:
+        self.entries = entries or [("none", "\x00")]
+        for _, form in self.entries:
             self._set.Add(re2.escape(form))
         self._set.Compile()
+        # The indices of the entries found (or None): one call a comment.
+        self.matches: Callable[[bytes], list[int] | None] = self._set.Match
 
     def search(self, text: str | bytes) -> list[tuple[str, str]]:
         """(kind, form) of every entry whose form occurs in the text."""
         found = self._set.Match(text)
-        return [self._entries[i] for i in found] if found else []
+        return [self.entries[i] for i in found] if found else []
 
 
 @dataclass(frozen=True)
@@ -367,8 +393,9 @@ def _pattern_body(forms: Iterable[str], normalise: bool, whole_words: bool) -> s
 
 def _squeezed_forms(form: str, normalise: bool) -> set[str]:
     """What a match of the word squeezes to: a text without all of them cannot match it."""
-    squeezed = squeeze(form, normalise)
-    if normalise:  # "sheeeeple" squeezes to "sheple"
+    squeezed = squeeze_both(form)[normalise]
+    if normalise:  # read as the text is: "sheeeeple" as "sheple", "sheeple" too
+        squeezed = _STRETCHED.sub(r"\1", squeezed)
         return {squeezed, _DOUBLE.sub(r"\1", squeezed)}
     return {squeezed}
 
