@@ -102,3 +102,31 @@ def test_the_one_pass_scan_finds_every_listed_word_the_pattern_finds(text):
 def test_a_word_stretched_into_the_next_is_found():
     assert SCANNED.search("You are a leeesserrrr rrraceee.", {})
     assert found(SCANNED, "You are a leeesserrrr rrraceee.") == ["leeesserrrr rrraceee"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("who read the article", False),  # "whore" only squeezed across two words
+        ("more than good", False),  # "hang"
+        ("what a whore", True),
+        ("w h o r e", True),
+        ("W.H.O.R.E!", True),
+        ("they hang out", True),
+        ("SHUT   UP", True),  # a phrase spans words by right
+        ("shut-up", True),
+    ],
+)
+def test_the_scan_keeps_a_word_only_where_the_text_shows_it(text, shown):
+    index = FormIndex()
+    WordMatcher.compile(["whore", "hang", "shut up"], normalise=True, index=index)
+    found = index.found(text, True, {})
+    assert bool(found & {"whore", "hang", "shutup"}) is shown
+
+
+def test_a_run_across_words_is_not_a_stretched_letter():
+    # "kill loser" squeezes to "killloser": "lll" is no stretched letter, and the phrase
+    # before it is still found
+    index = FormIndex()
+    WordMatcher.compile(["i will kill"], normalise=True, index=index)
+    assert index.found("dykes i will kill loser that who.", True, {}) == {"iwillkill"}

@@ -226,6 +226,52 @@ def test_a_whole_file_decides_as_its_rules_do_one_by_one():
     assert outcomes == {(), ("a",), ("b",), ("a", "b")}
 
 
+def test_conditions_several_rules_share_are_answered_alike_in_each():
+    # The compiled file tests a shared condition once a comment and keeps its answer; a rule
+    # that never reaches it (short-circuited) must not leave a wrong answer for the next.
+    ruleset = rules("""
+        lists:
+          insults: [idiot]
+        rules:
+          - id: first
+            action: flag
+            conditions:
+              toxic: toxicity.insult >= 0.7
+              insult: {words: insults}
+              links: {links: ">= 1"}
+            when: toxic and (insult or links)
+          - id: second
+            action: flag
+            conditions:
+              insult: {words: insults}
+              shouting: {capitals: ">= 0.7"}
+              links: {links: ">= 2"}
+            when: insult or shouting or links
+    """)
+    texts = [
+        "fine",
+        "you idiot",
+        "YOU IDIOT",
+        "SHOUTING",
+        "see https://a.example and www.b.example",
+    ]
+    for text in texts:
+        for toxicity in ({}, {"insult": 0.9}):
+            subject = ruleset.subject(comment(text), scores(toxicity, 0.0))
+            one_by_one = [rule.id for rule in ruleset.rules if rule.when.test(subject)]
+            assert [rule.id for rule in ruleset.matching(subject)] == one_by_one, (text, toxicity)
+
+
+def test_prepared_rules_decide_as_unprepared_ones():
+    prepared, fresh = load_rules(DEFAULT_RULES), load_rules(DEFAULT_RULES)
+    prepared.prepare()
+    assert "grammar" in prepared.reading.__dict__  # built before the first comment
+    for text in ["I will kill you", "You absolute m0r0n", "Immigrants are vermin", "Fine."]:
+        decided = [r.decide(comment(text), scores({}, 0.0)) for r in (prepared, fresh)]
+        assert decided[0].action == decided[1].action
+        assert [m.rule_id for m in decided[0].matches] == [m.rule_id for m in decided[1].matches]
+
+
 def test_reply_depth():
     ruleset = rules("""
         rules:

@@ -41,6 +41,7 @@ def serve(
     _log_requests()
     moderator = app.extensions["moderation"].moderator  # opens (and migrates) the store
     moderator.load()
+    moderator.rules.prepare()  # the first requests are not the ones to compile patterns
     click.echo(f"Models: {moderator.sentiment.model_id}, {moderator.toxicity_id}", err=True)
     click.echo(
         f"Review queue and live endpoints on http://{host}:{port}/ (Ctrl-C to stop)", err=True

@@ -18,8 +18,6 @@ from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING
 
-import re2
-
 from moderation.records import Comment, Span
 from moderation.rules.context import Context
 from moderation.rules.evasion import shown_as_words
@@ -105,6 +103,9 @@ class Condition:
         where the condition cannot hold without them: compiled rules skip it then."""
         return None
 
+    def prepare(self) -> None:
+        """Build now what the condition would build the first time a comment needs it."""
+
 
 # --- numbers: scores, thread depth, author history, text shape --------------------------------
 
@@ -118,7 +119,7 @@ def _context(name: str) -> Callable[[Subject], float | None]:
 
 
 _NOT_UPPER = bytes(b for b in range(256) if not (65 <= b <= 90))
-_NOT_LETTER = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
+_LETTERS = bytes(b for b in range(256) if 65 <= b <= 90 or 97 <= b <= 122)
 
 
 def _capitals(text: str) -> float:
@@ -127,7 +128,7 @@ def _capitals(text: str) -> float:
         upper = len(raw.translate(None, _NOT_UPPER))
         if not upper:
             return 0.0
-        letters = len(raw.translate(None, _NOT_LETTER))
+        letters = len(raw) - len(raw.translate(None, _LETTERS))
     else:
         upper, letters = sum(map(str.isupper, text)), sum(map(str.isalpha, text))
     return upper / letters if letters else 0.0
@@ -386,6 +387,11 @@ class Words(Condition):
             self.unless_negated,
         )  # fmt: skip (highlighting changes no verdict)
 
+    def prepare(self) -> None:
+        self.matcher.prepare()
+        if self.reading is not None:
+            self.reading.prepare()
+
     def scan_filter(self) -> tuple[FormIndex, bool, frozenset[str]] | None:
         if self.matcher.index is None:
             return None
@@ -427,13 +433,6 @@ class Regex(Condition):
 
     def key(self) -> tuple:
         return ("regex", self.source, self.field)
-
-
-def compile_regex(source: str) -> object:
-    """Compile with RE2; raises re2.error with RE2's message, without logging it."""
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile(source, options)
 
 
 def _found(

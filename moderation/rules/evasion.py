@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from moderation.rules.matching import skeleton
+from moderation.rules.matching import skeleton, spells_out
 
 _SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*/][a-z]){2,}(?![a-z0-9])")
 _SEPARATORS = re.compile(r"[ .\-_*/]")
@@ -183,10 +183,7 @@ def hides_word(form: str, lowered: str) -> bool:
             at = lowered.find(form, end)
         return False  # only ever inside English words ("hang" in "change")
     if form in _without_separators(lowered):  # across words, or spelled out
-        return (
-            any(form[0] + sep + form[1] in lowered for sep in " .-_*/")
-            and _spelled_out(form).search(lowered) is not None
-        )
+        return spells_out(form, lowered)
     if lowered.isascii() and not any(c in lowered for c in "0134579@$!|+"):
         plain = lowered
     else:
@@ -201,11 +198,6 @@ def _without_separators(text: str) -> str:
     if text.isascii():
         return text.encode().translate(None, b" \t\n\r\f\v.-_*/").decode()
     return _SEPARATOR_RUNS.sub("", text)
-
-
-@cache
-def _spelled_out(form: str) -> re.Pattern[str]:
-    return re.compile("[ .\\-_*/]".join(re.escape(c) for c in form))
 
 
 def shown_as_words(forms: Iterable[str], lowered: str) -> bool:

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 
-from moderation.rules.conditions import compile_regex
+from moderation.rules.matching import compile_regex
 
 _VERBS = (
     "kill", "murder", "shoot", "hang", "burn", "stab", "execute", "lynch", "slaughter",
@@ -225,12 +226,18 @@ class Grammar:
                     if negated(text, match.start(), match.end()) == negations:
                         yield match.span()
 
+    @cached_property
+    def group_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.group)
+
+    def attribute(self, negative: str) -> re.Pattern[str]:
+        """The pattern of a group said to be one of the negative words."""
+        return _attribute_pattern(self.group, self.intensifiers, negative)
+
     def attacks_in(self, text: str, negative: str) -> Iterator[tuple[int, int]]:
         """(start, end) of each attack on a group; `negative` is an alternation of the
         negative words of the rule's lists ("vermin|scum|...")."""
-        attribute = (
-            _attribute_pattern(self.group, self.intensifiers, negative) if negative else None
-        )
+        attribute = self.attribute(negative) if negative else None
         for start, end in _sentences(text, self.attack_cue):
             for match in self.hatred.finditer(text, start, end):
                 if not negated(text, match.start(), match.end()):
@@ -243,7 +250,7 @@ class Grammar:
             for match in attribute.finditer(text, start, end) if attribute else ():
                 if not negated(text, match.start(), match.end()):
                     yield match.span()
-        if self.hatred_of_them.search(text) and re.search(self.group, text):
+        if self.hatred_of_them.search(text) and self.group_pattern.search(text):
             # "I met many X and I hate every one of them": the group in another sentence
             for match in self.hatred_of_them.finditer(text):
                 if not negated(text, match.start(), match.end()):

@@ -97,6 +97,10 @@ class _Language(Condition):
     def scan_filter(self) -> tuple[FormIndex, bool, frozenset[str]]:
         return self.index, True, self.triggers
 
+    def prepare(self) -> None:
+        self.reading.prepare()
+        self.index.prepare()
+
 
 @dataclass(frozen=True)
 class Threat(_Language):
@@ -144,6 +148,11 @@ class Attack(_Language):
     def key(self) -> tuple:
         return ("attack", self.field, self.lists, tuple(self.reading.identity_terms))
 
+    def prepare(self) -> None:
+        super().prepare()
+        if self.negative:
+            self.reading.grammar.attribute(self.negative)
+
 
 @dataclass(frozen=True)
 class Reclaimed(_Language):
@@ -163,6 +172,11 @@ class Reclaimed(_Language):
 
     def key(self) -> tuple:
         return ("reclaimed", self.field, self.list_name)
+
+    def prepare(self) -> None:
+        super().prepare()
+        if self.matcher is not None:
+            self.matcher.prepare()
 
 
 def negative_words(words: list[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,15 +29,20 @@ from moderation.rules.conditions import (
     IsReply,
     Regex,
     Words,
-    compile_regex,
 )
 from moderation.rules.context import Context
 from moderation.rules.engine import LIVE, SHADOW, Example, Rule, RuleSet
 from moderation.rules.evasion import misspelled_forms
 from moderation.rules.expression import ExpressionError, all_of, compile_expression
-from moderation.rules.grammar import HATRED_WORDS, THREAT_WORDS, attack_forms, threat_forms
+from moderation.rules.grammar import (
+    HATRED_WORDS,
+    THREAT_CUE_PHRASES,
+    THREAT_WORDS,
+    attack_forms,
+    threat_forms,
+)
 from moderation.rules.language import Attack, Reclaimed, Threat, negative_words
-from moderation.rules.matching import FormIndex, WordMatcher
+from moderation.rules.matching import FormIndex, WordMatcher, compile_regex
 from moderation.rules.reading import NEUTRAL_WORD, Reading
 from moderation.rules.yamlfile import MarkedList, MarkedMap, YamlError, load
 
@@ -272,7 +278,7 @@ class _Reader:
             return Reading()
         reading = Reading(terms, neutral.strip())
         self.identity_forms = attack_forms(reading.identity_terms, misspelled_forms)
-        self.index.add(True, self.identity_forms)
+        self.index.add(True, self.identity_forms, _joined(reading.identity_terms))
         return reading
 
     def lists(self, node: Any) -> dict[str, _WordList]:
@@ -331,7 +337,8 @@ class _Reader:
     def scanned(self, word_list: _WordList) -> WordMatcher:
         """The list's matcher, its forms added to the file's one-pass scan (once)."""
         if word_list.matcher.index is None:
-            self.index.add(word_list.matcher.normalise, word_list.matcher.prefilter)
+            matcher = word_list.matcher
+            self.index.add(matcher.normalise, matcher.prefilter, matcher.joined)
             word_list.matcher = replace(word_list.matcher, index=self.index)
         return word_list.matcher
 
@@ -506,7 +513,7 @@ class _Reader:
                 self.threat_misspelled = misspelled_forms(
                     [*THREAT_WORDS, *self.reading.identity_terms]
                 )
-                self.index.add(True, self.threat_forms)
+                self.index.add(True, self.threat_forms, _joined(THREAT_CUE_PHRASES))
             return Threat(
                 name, self.reading, self.index, self.threat_forms, field,
                 misspelled=self.threat_misspelled, negated=value == "negated",
@@ -650,3 +657,8 @@ class _Reader:
         return Example(
             expect, comment, {str(k): float(v) for k, v in scores.items()}, context, where[0] or 0
         )
+
+
+def _joined(phrases: Iterable[str]) -> set[str]:
+    """The scanned forms of those of the phrases that are more than one word."""
+    return {"".join(p.split()) for p in phrases if len(p.split()) > 1}

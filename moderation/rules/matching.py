@@ -29,6 +29,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 # "!" counts only before a letter or digit ("!d!0t"); ending a sentence, it is punctuation.
 _LEET_CHARS = re.compile(r"[013457-9@$|+]|!(?=[a-z0-9])")
 _WORD_END_PUNCTUATION = ".,;:!?)]}\"'"
+_SEPARATORS = " .-_*/"
 _LETTER_SEPARATOR = r"[ .\-_*/]"  # "i d i o t", "i.d.i.o.t", "i-d-i-o-t"
 # For the prefilter: separators and white space dropped, letters stretched 3+ times collapsed.
 _SQUEEZE_BYTES = b" \t\n\r\f\v.-_*/"
@@ -41,6 +42,7 @@ _SQUEEZE_CHARS = re.compile(r"[\s.\-_*/]+")
 _TRIPLE = re.compile(r"(.)\1\1")
 _STRETCHED = re.compile(r"(.)\1\1+")
 _REPEATED = re.compile(r"(.)\1+")
+_SEPARATED = re.compile(r"[\s.\-_*/]")
 _DOUBLE = re.compile(r"(.)\1")
 MAX_NARROWED = 1024  # patterns of some of a list's words kept, per list
 
@@ -100,6 +102,19 @@ def squeeze_both(text: str) -> tuple[str, str]:
     return plain, normalised
 
 
+@cache
+def _spelled_out(form: str) -> re.Pattern[str]:
+    """The form with one separator between every letter ("k i l l", "k.i.l.l")."""
+    return re.compile(_LETTER_SEPARATOR.join(re.escape(c) for c in form))
+
+
+def spells_out(form: str, lowered: str) -> bool:
+    """Whether the text has the form with a separator between every letter."""
+    return any(form[0] + sep + form[1] in lowered for sep in _SEPARATORS) and (
+        _spelled_out(form).search(lowered) is not None
+    )
+
+
 def _unstretched(squeezed: str) -> str:
     """A squeezed text with its stretched letters read once, for finding forms in it.
 
@@ -122,8 +137,12 @@ def _drop_separators(text: str) -> str:
 
 def _leet_read(text: str) -> str:
     """Read leetspeak as letters in the words that have both (same length out as in)."""
-    if text.isascii() and "!" not in text and not text.encode().translate(None, _NOT_LEET_BYTES):
-        return text  # no leetspeak character at all: most comments
+    if text.isascii():
+        raw = text.encode()
+        if not raw.translate(None, _NOT_LEET_BYTES) and not (
+            b"!" in raw and _BANG_IN_WORD.search(raw)
+        ):
+            return text  # no leetspeak character at all: most comments
     words: dict[int, int] = {}
     for hit in _LEET_CHARS.finditer(text):
         if not _inside_word(text, hit.start()):
@@ -155,6 +174,13 @@ class FormIndex:
     own. Most comments are ASCII without leetspeak, and then the plain and the normalised
     squeezed texts are the same string: one automaton holding both kinds of form, plus
     every tripled letter (to notice stretching), scans it once.
+
+    Squeezed, two words make a third: "who read" has "whore", "than good" has "hang". In
+    such a text a form of one word counts only where the lower-case text has it as
+    written, or with its letters spelled out ("w h o r e"): as no list's pattern, grammar
+    or reading would find it otherwise, it is left out, and the conditions that read it
+    are not asked. Forms of phrases and of words with separators ("shut up", "bit.ly")
+    span words by right: they are kept as found.
     """
 
     _TRIPLES = tuple(c * 3 for c in "abcdefghijklmnopqrstuvwxyz")
@@ -162,14 +188,24 @@ class FormIndex:
     def __init__(self) -> None:
         self._forms: dict[bool, set[str]] = {False: set(), True: set()}
         self._automata: dict[str, _FormSet] = {}
-        # What each set of matches of the "both" automaton means: the same few recur.
-        self._meanings: dict[tuple[int, ...], tuple[frozenset[str], frozenset[str]] | None] = {}
+        self._joined: set[str] = set()  # forms that span words by right
+        # What each set of matches of the "both" automaton means (plain forms, normalised
+        # forms, those to look for in the text as written, tripled letters): the same few
+        # recur.
+        self._meanings: dict[tuple[int, ...], tuple[frozenset[str], ...]] = {}
 
-    def add(self, normalise: bool, forms: Iterable[str]) -> None:
-        """Register a list's forms (before the first search)."""
+    def add(self, normalise: bool, forms: Iterable[str], joined: Iterable[str] = ()) -> None:
+        """Register a list's forms (before the first search); `joined` are those that stand
+        for words with spaces or separators between them."""
         self._forms[normalise].update(forms)
+        self._joined.update(joined)
         self._automata.clear()
         self._meanings.clear()
+
+    def prepare(self) -> None:
+        """Build the automata now rather than for the first comment."""
+        for kind in ("both", "plain", "normalised"):
+            self._automaton(kind)
 
     def found(self, text: str, normalise: bool, cached: dict) -> frozenset[str]:
         """The registered forms of one kind present in the text, squeezed."""
@@ -197,12 +233,12 @@ class FormIndex:
             if not leet or _leet_read(lowered := text.lower()) == lowered:
                 # Folding and leetspeak change nothing: one squeezed text, one pass, on
                 # bytes (RE2 reads UTF-8, so a str would be encoded again).
-                return self._scan_once(raw.translate(_LOWER_BYTES, _SQUEEZE_BYTES))
+                return self._scan_once(raw.translate(_LOWER_BYTES, _SQUEEZE_BYTES), text)
         plain = _drop_separators(text.lower())
         normalised = _unstretched(_drop_separators(skeleton(text)))
         return self._search("plain", plain), self._search("normalised", normalised)
 
-    def _scan_once(self, squeezed: bytes) -> tuple[frozenset[str], frozenset[str]]:
+    def _scan_once(self, squeezed: bytes, text: str) -> tuple[frozenset[str], frozenset[str]]:
         automaton = self._automaton("both")
         matches = automaton.matches(squeezed)
         if not matches:  # nearly every comment
@@ -212,14 +248,24 @@ class FormIndex:
         if meaning is None:
             hits = [automaton.entries[i] for i in matches]
             plain = frozenset(form for kind, form in hits if kind == "plain")
-            if any(kind == "triple" for kind, _ in hits):  # read again, unstretched
-                unstretched = _unstretched(squeezed.decode())
-                return plain, self._search("normalised", unstretched)
-            meaning = plain, frozenset(form for kind, form in hits if kind == "normalised")
+            normalised = frozenset(form for kind, form in hits if kind == "normalised")
+            triples = frozenset(form for kind, form in hits if kind == "triple")
+            meaning = plain, normalised, (plain | normalised) - self._joined, triples
             if len(self._meanings) >= MAX_NARROWED:
                 self._meanings.clear()
             self._meanings[key] = meaning
-        return meaning
+        plain, normalised, doubtful, triples = meaning
+        if not doubtful and not triples:
+            return plain, normalised
+        lowered = text.lower()
+        if any(triple in lowered for triple in triples):
+            # A letter stretched in a word ("stuuupid"): read again, unstretched. Squeezing
+            # makes runs across words too ("tradeoff for"): those stretch nothing.
+            return plain, self._search("normalised", _unstretched(squeezed.decode()))
+        across = {f for f in doubtful if f not in lowered and not spells_out(f, lowered)}
+        if across:
+            return plain - across, normalised - across
+        return plain, normalised
 
     def _search(self, kind: str, squeezed: str) -> frozenset[str]:
         return frozenset(form for _, form in self._automaton(kind).search(squeezed))
@@ -235,6 +281,13 @@ class FormIndex:
             )
             self._automata[kind] = _FormSet(entries[kind])
         return self._automata[kind]
+
+
+def compile_regex(source: str) -> object:
+    """Compile with RE2; raises re2.error with RE2's message, without logging it."""
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(source, options)
 
 
 def set_options() -> re2.Options:
@@ -298,16 +351,23 @@ class WordMatcher:
         flags = 0 if normalise else re.IGNORECASE
         allowed = frozenset(_word_form(a, normalise).casefold() for a in allow)
         prefilter = _minimal({p for f in forms for p in _squeezed_forms(f, normalise)})
-        if index is not None:
-            index.add(normalise, prefilter)
         body = _pattern_body(forms, normalise, whole_words)
-        return cls(body, flags, normalise, allowed, prefilter, index, tuple(forms), whole_words)
+        matcher = cls(body, flags, normalise, allowed, prefilter, index, tuple(forms), whole_words)
+        if index is not None:
+            index.add(normalise, prefilter, matcher.joined)
+        return matcher
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         """The compiled expression. Compiling one for 100,000 words takes seconds, and most
         lists are only ever searched by their prefilter, so it waits for a first candidate."""
         return re.compile(self.body, self.flags)
+
+    def prepare(self) -> None:
+        """Compile the list's pattern now rather than for the first candidate."""
+        _ = self.pattern, self._words_of
+        if self.index is not None:
+            self.index.prepare()
 
     def search(self, text: str, cached: dict | None = None) -> bool:
         """Whether any listed word occurs (and is not part of an allowed word)."""
@@ -346,6 +406,17 @@ class WordMatcher:
             body = _pattern_body(forms, self.normalise, self.whole_words)
             pattern = self._narrowed[words] = re.compile(body, self.flags)
         return pattern
+
+    @cached_property
+    def joined(self) -> frozenset[str]:
+        """The scanned forms that may stand for words with separators between them."""
+        apart = [
+            v
+            for f in self.forms
+            if _SEPARATED.search(f)
+            for v in _squeezed_forms(f, self.normalise)
+        ]
+        return frozenset(p for p in self.prefilter if any(p in v for v in apart))
 
     @cached_property
     def _words_of(self) -> dict[str, tuple[str, ...]]:

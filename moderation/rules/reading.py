@@ -66,6 +66,10 @@ class Reading:
         """Threat and attack patterns over the identity terms."""
         return Grammar(self.identity_terms)
 
+    def prepare(self) -> None:
+        """Build the vocabulary and grammar now rather than for the first comment."""
+        _ = self.vocabulary, self.grammar
+
     def plain(self, text: str, cache: dict) -> Plain:
         """The text de-obfuscated and lower-cased, with where each character came from."""
         key = ("plain", id(self), text)
