@@ -35,9 +35,11 @@ _LETTER_SEPARATOR = r"[ .\-_*/]"  # "i d i o t", "i.d.i.o.t", "i-d-i-o-t"
 _SQUEEZE_BYTES = b" \t\n\r\f\v.-_*/"
 # ASCII text is lower-cased and squeezed by one bytes.translate: a copy at memory speed.
 _LOWER_BYTES = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
-_NOT_LEET_BYTES = bytes(b for b in range(256) if chr(b) not in "01345789@$|+")
+_LEET_CHARACTERS = "01345789@$|+"
+_NOT_LEET_BYTES = bytes(b for b in range(256) if chr(b) not in _LEET_CHARACTERS)
 _BANG_IN_WORD = re.compile(rb"![A-Za-z0-9]")
 _NOTHING: frozenset[str] = frozenset()
+_NO_MEANING = (_NOTHING, _NOTHING, _NOTHING, _NOTHING, False)
 _SQUEEZE_CHARS = re.compile(r"[\s.\-_*/]+")
 _TRIPLE = re.compile(r"(.)\1\1")
 _STRETCHED = re.compile(r"(.)\1\1+")
@@ -189,10 +191,9 @@ class FormIndex:
         self._forms: dict[bool, set[str]] = {False: set(), True: set()}
         self._automata: dict[str, _FormSet] = {}
         self._joined: set[str] = set()  # forms that span words by right
-        # What each set of matches of the "both" automaton means (plain forms, normalised
-        # forms, those to look for in the text as written, tripled letters): the same few
-        # recur.
-        self._meanings: dict[tuple[int, ...], tuple[frozenset[str], ...]] = {}
+        # What each set of matches of the "both" automaton means (`_meaning`): the same
+        # few recur.
+        self._meanings: dict[tuple[int, ...], tuple] = {}
 
     def add(self, normalise: bool, forms: Iterable[str], joined: Iterable[str] = ()) -> None:
         """Register a list's forms (before the first search); `joined` are those that stand
@@ -227,22 +228,26 @@ class FormIndex:
     def _scan(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
         if text.isascii():
             raw = text.encode()
-            leet = raw.translate(None, _NOT_LEET_BYTES) or (
-                b"!" in raw and _BANG_IN_WORD.search(raw)
-            )
-            if not leet or _leet_read(lowered := text.lower()) == lowered:
-                # Folding and leetspeak change nothing: one squeezed text, one pass, on
-                # bytes (RE2 reads UTF-8, so a str would be encoded again).
-                return self._scan_once(raw.translate(_LOWER_BYTES, _SQUEEZE_BYTES), text)
+            # One squeezed text, one pass, on bytes (RE2 reads UTF-8: a str would be
+            # encoded again). The pass also notices leetspeak characters.
+            squeezed = raw.translate(_LOWER_BYTES, _SQUEEZE_BYTES)
+            plain, normalised, doubtful, triples, leet = self._meaning(squeezed)
+            if leet or (b"!" in raw and _BANG_IN_WORD.search(raw)):
+                leet = _leet_read(lowered := text.lower()) != lowered
+            if not leet:  # folding and leetspeak change nothing: what the pass found stands
+                return self._shown(plain, normalised, doubtful, triples, squeezed, text)
         plain = _drop_separators(text.lower())
         normalised = _unstretched(_drop_separators(skeleton(text)))
         return self._search("plain", plain), self._search("normalised", normalised)
 
-    def _scan_once(self, squeezed: bytes, text: str) -> tuple[frozenset[str], frozenset[str]]:
+    def _meaning(self, squeezed: bytes) -> tuple:
+        """What the "both" automaton finds in squeezed text: (plain forms, normalised forms,
+        those to look for in the text as written, tripled letters, whether a leetspeak
+        character is there)."""
         automaton = self._automaton("both")
         matches = automaton.matches(squeezed)
         if not matches:  # nearly every comment
-            return _NOTHING, _NOTHING
+            return _NO_MEANING
         key = tuple(matches)
         meaning = self._meanings.get(key)
         if meaning is None:
@@ -250,11 +255,23 @@ class FormIndex:
             plain = frozenset(form for kind, form in hits if kind == "plain")
             normalised = frozenset(form for kind, form in hits if kind == "normalised")
             triples = frozenset(form for kind, form in hits if kind == "triple")
-            meaning = plain, normalised, (plain | normalised) - self._joined, triples
+            leet = any(kind == "leet" for kind, _ in hits)
+            meaning = plain, normalised, (plain | normalised) - self._joined, triples, leet
             if len(self._meanings) >= MAX_NARROWED:
                 self._meanings.clear()
             self._meanings[key] = meaning
-        plain, normalised, doubtful, triples = meaning
+        return meaning
+
+    def _shown(
+        self,
+        plain: frozenset[str],
+        normalised: frozenset[str],
+        doubtful: frozenset[str],
+        triples: frozenset[str],
+        squeezed: bytes,
+        text: str,
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """The forms found that the text shows (see the class's docstring)."""
         if not doubtful and not triples:
             return plain, normalised
         lowered = text.lower()
@@ -276,9 +293,12 @@ class FormIndex:
                 "plain": [("plain", f) for f in self._forms[False]],
                 "normalised": [("normalised", f) for f in self._forms[True]],
             }
-            entries["both"] = (
-                entries["plain"] + entries["normalised"] + [("triple", t) for t in self._TRIPLES]
-            )
+            entries["both"] = [
+                *entries["plain"],
+                *entries["normalised"],
+                *(("triple", t) for t in self._TRIPLES),
+                *(("leet", c) for c in _LEET_CHARACTERS),
+            ]
             self._automata[kind] = _FormSet(entries[kind])
         return self._automata[kind]
 
