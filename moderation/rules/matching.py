@@ -29,7 +29,6 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 # "!" counts only before a letter or digit ("!d!0t"); ending a sentence, it is punctuation.
 _LEET_CHARS = re.compile(r"[013457-9@$|+]|!(?=[a-z0-9])")
 _WORD_END_PUNCTUATION = ".,;:!?)]}\"'"
-_SEPARATORS = " .-_*/"
 _LETTER_SEPARATOR = r"[ .\-_*/]"  # "i d i o t", "i.d.i.o.t", "i-d-i-o-t"
 # For the prefilter: separators and white space dropped, letters stretched 3+ times collapsed.
 _SQUEEZE_BYTES = b" \t\n\r\f\v.-_*/"
@@ -112,9 +111,11 @@ def _spelled_out(form: str) -> re.Pattern[str]:
 
 def spells_out(form: str, lowered: str) -> bool:
     """Whether the text has the form with a separator between every letter."""
-    return any(form[0] + sep + form[1] in lowered for sep in _SEPARATORS) and (
-        _spelled_out(form).search(lowered) is not None
-    )
+    return _spelled_out(form).search(lowered) is not None
+
+
+def _first(match: re.Match[str]) -> str:
+    return match[1]  # a function, not the template "\\1": re expands a template in Python
 
 
 def _unstretched(squeezed: str) -> str:
@@ -128,7 +129,7 @@ def _unstretched(squeezed: str) -> str:
     """
     if not _TRIPLE.search(squeezed):
         return squeezed
-    return _STRETCHED.sub(r"\1", squeezed) + "\x00" + _REPEATED.sub(r"\1", squeezed)
+    return _STRETCHED.sub(r"\1", squeezed) + "\x00" + _REPEATED.sub(_first, squeezed)
 
 
 def _drop_separators(text: str) -> str:
@@ -275,13 +276,15 @@ class FormIndex:
         if not doubtful and not triples:
             return plain, normalised
         lowered = text.lower()
-        if any(triple in lowered for triple in triples):
+        if triples and any(map(lowered.replace("www.", "").__contains__, triples)):
             # A letter stretched in a word ("stuuupid"): read again, unstretched. Squeezing
-            # makes runs across words too ("tradeoff for"): those stretch nothing.
+            # makes runs across words too ("tradeoff for"), and "www." is an address: those
+            # stretch nothing.
             return plain, self._search("normalised", _unstretched(squeezed.decode()))
-        across = {f for f in doubtful if f not in lowered and not spells_out(f, lowered)}
+        across = [f for f in doubtful if f not in lowered]
+        across = [f for f in across if not spells_out(f, lowered)] if across else across
         if across:
-            return plain - across, normalised - across
+            return plain.difference(across), normalised.difference(across)
         return plain, normalised
 
     def _search(self, kind: str, squeezed: str) -> frozenset[str]:
