@@ -4,8 +4,10 @@
 comment times rules times conditions. Calling each rule's compiled closures costs a
 Python call per rule, per `and`/`or` and per condition; here the file becomes one
 function in which score comparisons are inline (`scores.get(name, nan) >= threshold`: a
-missing score is NaN, and NaN compares false, as a missing score must) and the other
-conditions are one call each, in the same cheap-first order as `Expression.test`.
+missing score is NaN, and NaN compares false, as a missing score must), a measure of the
+text is one call on it, and the other conditions are one call each, in the same cheap-first
+order as `Expression.test`. A condition that several rules test is called once a comment:
+its first answer is kept in a local variable (`m0`), for the rules after.
 
 The generated source is built only from names this module makes up (`c0`, `k0`, `r0`) and
 a fixed table of operators: nothing from the rule file is pasted into it. Names, score

@@ -176,7 +176,8 @@ class FormIndex:
     RE2's set matching finds every list's forms at once, instead of each list searching on its
     own. Most comments are ASCII without leetspeak, and then the plain and the normalised
     squeezed texts are the same string: one automaton holding both kinds of form, plus
-    every tripled letter (to notice stretching), scans it once.
+    every tripled letter (to notice stretching) and every leetspeak character (to notice
+    that the text is not such a comment), scans it once.
 
     Squeezed, two words make a third: "who read" has "whore", "than good" has "hang". In
     such a text a form of one word counts only where the lower-case text has it as
