@@ -440,16 +440,16 @@ class WordMatcher:
             if _SEPARATED.search(f)
             for v in _squeezed_forms(f, self.normalise)
         ]
-        return frozenset(p for p in self.prefilter if any(p in v for v in apart))
+        return frozenset(p for p, _ in _containing(self.prefilter, apart))
 
     @cached_property
     def _words_of(self) -> dict[str, tuple[str, ...]]:
         """Each scanned form -> the words a text must show it to match."""
-        variants = {f: _squeezed_forms(f, self.normalise) for f in self.forms}
-        return {
-            p: tuple(f for f, squeezed in variants.items() if any(p in v for v in squeezed))
-            for p in self.prefilter
-        }
+        words: dict[str, dict[str, None]] = {p: {} for p in self.prefilter}
+        variants = ((v, f) for f in self.forms for v in _squeezed_forms(f, self.normalise))
+        for p, word in _containing(self.prefilter, variants):
+            words[p][word] = None
+        return {p: tuple(found) for p, found in words.items()}
 
     def finditer(self, text: str, cached: dict | None = None) -> Iterator[tuple[int, int]]:
         """(start, end) of each match, as offsets into the original text."""
@@ -511,6 +511,20 @@ def _inside_word(text: str, i: int) -> bool:
     return (after.isalnum() and after.isascii()) or (
         i > 0 and "a" <= text[i - 1] <= "z" and text[i] != "!"
     )
+
+
+def _containing(forms: Iterable[str], texts: Iterable) -> Iterator[tuple[str, object]]:
+    """(form, what) for each form found in each text; `texts` are strings, or (string,
+    what) pairs. One RE2 set finds every form at once: comparing each form with each text
+    would take hours for a list of 100,000 words."""
+    ordered = sorted(forms)
+    if not ordered:
+        return
+    search = _FormSet([("", form) for form in ordered])
+    for item in texts:
+        text, what = item if isinstance(item, tuple) else (item, item)
+        for i in search.matches(text) or ():
+            yield ordered[i], what
 
 
 def _minimal(forms: set[str]) -> frozenset[str]:

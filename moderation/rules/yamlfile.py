@@ -75,6 +75,15 @@ def load(source: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         place = (mark.line + 1, mark.column + 1) if mark else None
+        if "maximum nesting depth" in str(exc.problem):
+            # PyYAML 6.0.4 and later stop at their own depth, which their scanner, reading
+            # ahead, can reach before this module's events do: the same error, where the
+            # nesting passed this module's depth.
+            # Read again only so far, and this module says where.
+            deeper = _flow_nesting(source, MAX_DEPTH)
+            if deeper is not None:
+                load(source[:deeper])
+            raise YamlError(f"nested more than {MAX_DEPTH} levels deep", place) from None
         raise YamlError(f"YAML syntax: {_syntax(exc)}", place) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as \x1f
         before = source[: exc.position]
@@ -85,6 +94,26 @@ def load(source: str) -> Any:
         ) from None
     finally:
         parser.dispose()
+
+
+def _flow_nesting(source: str, depth: int) -> int | None:
+    """The offset just past the bracket or brace that first opens more than `depth` flow
+    levels deep (quoted text and comments skipped), or None if none does."""
+    level, quote, previous = 0, "", "\n"
+    for offset, char in enumerate(source):
+        if quote:
+            if char == quote or (char == "\n" and quote == "#"):  # '' and \" reopen: fine
+                quote = ""
+        elif char in "'\"" or (char == "#" and previous in " \t\n"):
+            quote = char
+        elif char in "[{":
+            level += 1
+            if level > depth:
+                return offset + 1
+        elif char in "]}":
+            level -= 1
+        previous = char
+    return None
 
 
 def _syntax(exc: yaml.MarkedYAMLError) -> str:
