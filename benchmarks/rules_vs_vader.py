@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from comments import LABELS, comments
+from cpu import cpu_line
 
 from moderation.records import Comment
 from moderation.rules import load_rules
@@ -81,6 +82,7 @@ def main() -> None:
         rules_seconds += time.process_time() - started
 
     ratio = rules_seconds / vader_seconds
+    print(cpu_line())
     print(
         f"comments:          {len(texts):,} (mean {sum(map(len, texts)) / len(texts):.0f} characters)"
     )
