@@ -44,7 +44,6 @@ _TRIPLE = re.compile(r"(.)\1\1")
 _STRETCHED = re.compile(r"(.)\1\1+")
 _REPEATED = re.compile(r"(.)\1+")
 _SEPARATED = re.compile(r"[\s.\-_*/]")
-_DOUBLE = re.compile(r"(.)\1")
 MAX_NARROWED = 1024  # patterns of some of a list's words kept, per list
 
 
@@ -491,7 +490,7 @@ def _squeezed_forms(form: str, normalise: bool) -> set[str]:
     squeezed = squeeze_both(form)[normalise]
     if normalise:  # read as the text is: "sheeeeple" as "sheple", "sheeple" too
         squeezed = _STRETCHED.sub(r"\1", squeezed)
-        return {squeezed, _DOUBLE.sub(r"\1", squeezed)}
+        return {squeezed, _REPEATED.sub(_first, squeezed)}
     return {squeezed}
 
 
@@ -528,20 +527,10 @@ def _containing(forms: Iterable[str], texts: Iterable) -> Iterator[tuple[str, ob
 
 
 def _minimal(forms: set[str]) -> frozenset[str]:
-    """Drop forms that contain another: where "idiots" is, "idiot" is too.
-
-    Each form is searched for every other at once with one RE2 set, so a list of 100,000
-    words takes a moment, not the hours that comparing every pair would.
-    """
-    ordered = sorted(f for f in forms if f)
-    if len(ordered) < 2:
-        return frozenset(ordered)
-    search = re2.Set.SearchSet(set_options())
-    for form in ordered:
-        search.Add(re2.escape(form))
-    search.Compile()
+    """Drop forms that contain another: where "idiots" is, "idiot" is too."""
+    present = {f for f in forms if f}
     return frozenset(
-        form for i, form in enumerate(ordered) if not any(j != i for j in search.Match(form))
+        present - {text for form, text in _containing(present, present) if form != text}
     )
 
 
