@@ -77,13 +77,16 @@ def load(source: str) -> Any:
         place = (mark.line + 1, mark.column + 1) if mark else None
         if "maximum nesting depth" in str(exc.problem):
             # PyYAML 6.0.4 and later stop at their own depth, which their scanner, reading
-            # ahead, can reach before this module's events do: the same error, where the
-            # nesting passed this module's depth.
-            # Read again only so far, and this module says where.
+            # ahead, can reach before this module's events do. The text is read again only
+            # up to the bracket past this module's depth, so that this module says where.
+            deep = f"nested more than {MAX_DEPTH} levels deep"
             deeper = _flow_nesting(source, MAX_DEPTH)
-            if deeper is not None:
-                load(source[:deeper])
-            raise YamlError(f"nested more than {MAX_DEPTH} levels deep", place) from None
+            try:
+                if deeper is not None:
+                    load(source[:deeper])
+            except YamlError as again:
+                place = again.place if again.message == deep else place
+            raise YamlError(deep, place) from None
         raise YamlError(f"YAML syntax: {_syntax(exc)}", place) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as \x1f
         before = source[: exc.position]
