@@ -73,7 +73,7 @@ def test_upgrade_migrates_an_older_store(runner, tmp_path):
     assert behind.exit_code == 1 and "run `moderation db upgrade`" in behind.stderr
     result = runner.invoke(cli, ["db", "upgrade", "--db", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "Schema 0018 (was 0011)"
+    assert result.stdout.strip() == "Schema 0019 (was 0011)"
     assert runner.invoke(cli, ["db", "check", "--db", str(path)]).exit_code == 0
 
 

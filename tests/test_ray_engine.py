@@ -106,6 +106,7 @@ def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_pat
     assert again.returncode == 3, again.stderr  # the one bad record was skipped
     assert f"{parts_in_all - len(first)} part(s) scored now" in again.stdout
     assert f"{len(first)} from before" in again.stdout
+    assert f"{parts_in_all} part(s) loaded into the score cache" in again.stdout
     assert {
         p.name: p.stat().st_mtime_ns for p in parts.glob("*.parquet") if p.name in first
     } == first
@@ -113,6 +114,27 @@ def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_pat
     with sqlite3.connect(db) as connection:
         assert connection.execute("select count(*) from comments").fetchone() == (8000,)
         assert connection.execute("select count(*) from rule_decisions").fetchone() == (8000,)
+
+
+def test_a_finished_job_run_again_needs_no_ray_and_loads_only_parts_not_loaded(
+    cluster, tiny_settings, tmp_path
+):
+    archive = write_archive(tmp_path / "archive.jsonl", 3000)
+    settings, parts = replace(tiny_settings, db=str(tmp_path / "m.db")), tmp_path / "parts"
+    first = score_paths_ray([archive], settings, RunOptions(), parts_dir=parts)
+    assert first.parts_scored == first.parts_loaded == 4  # 3,000 comments and a bad record
+    decided = stored(tmp_path / "m.db")
+    # nothing answers at this address: a job with every part scored never asks for Ray
+    again = score_paths_ray([archive], settings, RunOptions(), "127.0.0.1:1", parts)
+    assert (again.actors, again.parts_scored, again.parts_loaded) == (0, 0, 0)
+    assert again.parts_done_before == 4 and again.run.scored_texts == 0
+    assert stored(tmp_path / "m.db") == decided
+    # a part lost before the job finished: that part alone is scored and loaded again
+    sorted(parts.glob("*.parquet"))[1].unlink()
+    (parts / "complete").unlink()
+    third = score_paths_ray([archive], settings, RunOptions(), parts_dir=parts)
+    assert (third.parts_done_before, third.parts_scored, third.parts_loaded) == (3, 1, 1)
+    assert stored(tmp_path / "m.db") == decided
 
 
 def test_an_address_nothing_answers_at_is_one_line_at_once(runner, tmp_path):

@@ -15,6 +15,7 @@ from moderation.cli.base import cli, scoring_options, store_option
 from moderation.sources import FORMATS
 
 if TYPE_CHECKING:
+    from moderation.engines.ray import RayReport
     from moderation.pipeline import ExitStatus, FileSummary
 
 # As moderation.sources.tabular.FIELDS and moderation.output.FORMATS (a test keeps them
@@ -194,14 +195,21 @@ def score(
         _exit(report.exit_status, report.files)
         return
     if ray_report is not None:
-        click.echo(
-            f"Ray: {ray_report.actors} scoring actor(s); {ray_report.parts_scored} part(s) scored now "
-            f"({ray_report.texts_scored} texts), {ray_report.parts_done_before} from before; "
-            f"parts in {ray_report.parts_dir}"
-        )
+        click.echo(_ray_summary(ray_report))
     click.echo(_run_summary(report))
     _echo_flags(items[:SHOW_FLAGGED], total=report.comments, flagged=report.flagged_total)
     _exit(report.exit_status, report.files)
+
+
+def _ray_summary(report: RayReport) -> str:
+    if not report.actors:
+        scored = f"every part was scored before ({report.parts_done_before}): Ray not started"
+    else:
+        scored = (
+            f"{report.actors} scoring actor(s); {report.parts_scored} part(s) scored now "
+            f"({report.texts_scored} texts), {report.parts_done_before} from before"
+        )
+    return f"Ray: {scored}; {report.parts_loaded} part(s) loaded into the score cache; parts in {report.parts_dir}"
 
 
 def _exit(status: ExitStatus, files: list[FileSummary]) -> None:

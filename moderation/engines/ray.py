@@ -55,9 +55,14 @@ from moderation.sources import Found, SourceOptions, detect, read
 logger = logging.getLogger(__name__)
 
 PART_RECORDS = 1000  # records per part: the unit of resuming
+COMPLETE = "complete"  # in a parts folder: every part of the job (named inside) is there
 # A read task asks Ray for no CPU: reading is light beside scoring, and a read task that
 # waited for a CPU the scoring actors hold would stall the pool that waits for its input.
 READ_CPUS = 0
+# Ray Data joins the blocks a task yields until they reach its target size (128 MiB by
+# default): a read task held a whole archive of up to that size in memory, and scoring began
+# only when it was read. At a few parts a block, memory is bounded and scoring starts at once.
+BLOCK_BYTES = 2 * 1024 * 1024
 
 
 class RayError(ModerationError):
@@ -72,7 +77,8 @@ class RayReport:
     parts_done_before: int = 0
     parts_scored: int = 0
     texts_scored: int = 0
-    actors: int = 0
+    parts_loaded: int = 0  # parts put into the score cache by this run
+    actors: int = 0  # 0 where every part was scored before and Ray was not started
     run: RunReport | None = None
 
 
@@ -91,12 +97,18 @@ def score_paths_ray(
     for path, kind in inputs:
         if kind == "page":
             extract_file(path)  # an unreadable page stops it too, before Ray starts
-    folder = parts_dir or default_parts_dir(settings, inputs, options.sources)
+    job = job_key(settings, inputs, options.sources)
+    folder = parts_dir or default_parts_dir(settings, job)
     folder.mkdir(parents=True, exist_ok=True)
     done = {p.stem for p in folder.glob("*.parquet")}
     report = RayReport(folder, parts_done_before=len(done))
-    _score_on_ray(inputs, settings, options.sources, address, folder, done, report, rules.reading)
-    load_parts(folder, settings)
+    finished = folder / COMPLETE
+    if not (finished.exists() and finished.read_text() == job):  # else nothing left to score
+        _score_on_ray(
+            inputs, settings, options.sources, address, folder, done, report, rules.reading
+        )
+        _write_atomically(finished, lambda temporary: temporary.write_text(job))
+    report.parts_loaded = load_parts(folder, settings)
     report.run = score_paths(
         paths,
         settings,
@@ -113,10 +125,8 @@ def _local_model(toxicity: ToxicitySettings) -> Callable[[], Any]:
     return lambda: open_toxicity_scorer(toxicity)
 
 
-def default_parts_dir(
-    settings: Settings, inputs: list[tuple[Path, str]], sources: SourceOptions
-) -> Path:
-    """Beside the store, named by what is scored: the same command finds its parts again."""
+def job_key(settings: Settings, inputs: list[tuple[Path, str]], sources: SourceOptions) -> str:
+    """What a job scores: its inputs as they are now, how they are read, and the models."""
     from moderation.scoring.sentiment import VaderScorer
     from moderation.scoring.toxicity import expected_model_id
 
@@ -127,8 +137,13 @@ def default_parts_dir(
     job.update(
         repr((sources, expected_model_id(settings.toxicity), VaderScorer().model_id)).encode()
     )
+    return job.hexdigest()
+
+
+def default_parts_dir(settings: Settings, job: str) -> Path:
+    """Beside the store, named by what is scored: the same command finds its parts again."""
     base = Path(settings.db).parent if "://" not in str(settings.db) else Path.cwd()
-    return base / "ray-parts" / job.hexdigest()[:16]
+    return base / "ray-parts" / job[:16]
 
 
 def _score_on_ray(
@@ -146,6 +161,7 @@ def _score_on_ray(
     dataset = ray.data.read_datasource(
         _Texts([(str(p), k) for p, k in inputs], sources, frozenset(done), reading),
         num_cpus=READ_CPUS,
+        override_num_blocks=len(inputs),  # not cut further: a block holds whole parts' rows
         label_selector=here,
     )
     actor_cpus, actor_gpus, actors = _pool(settings.toxicity)
@@ -219,6 +235,7 @@ def _connect(address: str | None) -> None:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # the CLI shows its own
     context.max_errored_blocks = 0
+    context.target_max_block_size = BLOCK_BYTES
     logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # failures come back as one line
     if address and address != "auto":
         _reachable(address)
@@ -360,21 +377,35 @@ def parts_of(
 
 
 def _write_part(folder: Path, part: str, table: pa.Table) -> None:
-    temporary = folder / f".{part}.parquet.tmp"
-    pq.write_table(table.drop_columns(["part", "part_rows"]), temporary)
-    os.replace(temporary, folder / f"{part}.parquet")  # a part is there whole or not at all
+    table = table.drop_columns(["part", "part_rows"])
+    _write_atomically(
+        folder / f"{part}.parquet", lambda temporary: pq.write_table(table, temporary)
+    )
+
+
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    write(temporary)
+    os.replace(temporary, path)  # there whole or not at all
 
 
 def load_parts(folder: Path, settings: Settings) -> int:
-    """Put every part's scores into the store's score cache (texts already there are left
-    as they are, so loading twice changes nothing); returns the texts loaded."""
+    """Put the scores of every part not loaded before into the store's score cache (texts
+    already there are left as they are); returns the parts loaded. A part is known by its
+    path, size and time, so a part written again is loaded again."""
     from moderation.store import open_store
     from moderation.store import scores as score_store
 
     store = open_store(settings.db_url)
     loaded = 0
     try:
+        with store.transaction() as connection:
+            before = score_store.loaded_parts(connection)
         for path in sorted(folder.glob("*.parquet")):
+            stat = path.stat()
+            name = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+            if name in before:
+                continue
             rows = pq.read_table(path).to_pylist()
             now = datetime.now(UTC)
             with store.transaction(immediate=True) as connection:
@@ -386,7 +417,8 @@ def load_parts(folder: Path, settings: Settings) -> int:
                         )
                     for model, labels in by_model.items():
                         score_store.add(connection, kind, model, labels, now)
-            loaded += len(rows)
+                score_store.add_part(connection, name, len(rows), now)
+            loaded += 1
     finally:
         store.close()
     return loaded

@@ -184,6 +184,16 @@ login_attempts = Table(
     Column("locked_until", DateTime(timezone=True)),
 )
 
+# Part files of Ray jobs whose scores are in `scores`, by path, size and mtime (0019): a
+# resumed job loads only the parts it has not loaded, not every part again.
+score_parts = Table(
+    "score_parts",
+    metadata,
+    Column("part", Text, primary_key=True),
+    Column("texts", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
 runs = Table(
     "runs",
     metadata,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from moderation.store.db import upsert
-from moderation.store.schema import scores
+from moderation.store.schema import score_parts, scores
 
 
 def known(connection: Connection, keys: list[str], model: str) -> dict[str, dict[str, float]]:
@@ -53,3 +53,15 @@ def known_by_model(
         for model, key, labels in connection.execute(query):
             found[model][key] = labels
     return found
+
+
+def loaded_parts(connection: Connection) -> set[str]:
+    """The Ray score parts whose labels are already stored, by the names `add_part` gave."""
+    return set(connection.scalars(select(score_parts.c.part)))
+
+
+def add_part(connection: Connection, part: str, texts: int, now: datetime) -> None:
+    """Note a Ray score part as stored, in the transaction that stores its labels."""
+    upsert(
+        connection, score_parts, [{"part": part, "texts": texts, "loaded_at": now}], ["part"], []
+    )
