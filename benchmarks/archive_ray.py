@@ -11,8 +11,8 @@
    decisions equal the local engine's, comment for comment.
 3. Memory: the scoring step alone over two archive sizes with the fallback scorer (the
    default weights are kept out of reach, so this holds with internet too); the
-   peak resident memory of each Ray worker process (sampled) and of the driver; target:
-   the larger within 1.2x of the smaller.
+   peak memory of each Ray worker process (sampled), its own and all it has resident;
+   target: its own memory for the larger within 1.2x of that for the smaller.
 """
 
 from __future__ import annotations
@@ -65,10 +65,12 @@ def decisions(db: Path) -> list:
 
 
 class Peaks:
-    """Peak resident memory of every Ray worker process, sampled while a job runs."""
+    """Peak memory of every Ray worker process, sampled while a job runs: its own (RssAnon:
+    heap and stacks) and all it has resident, which also counts the pages of the node's
+    shared object store it has touched (bounded by the store's size, not the worker's)."""
 
     def __init__(self) -> None:
-        self.peaks: dict[int, int] = {}
+        self.peaks: dict[int, tuple[str, int, int]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -85,18 +87,25 @@ class Peaks:
                     status = Path(f"/proc/{pid}/status").read_text()
                 except OSError:
                     continue
-                rss = int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1])
-                self.peaks[int(pid)] = max(self.peaks.get(int(pid), 0), rss)
+                kib = {x.split(":")[0]: int(x.split()[1]) for x in status.splitlines() if "kB" in x}
+                name, own, rss = self.peaks.get(int(pid), ("", 0, 0))
+                name = command.split(b"\0")[0].decode(errors="replace").removeprefix("ray::")
+                self.peaks[int(pid)] = (name, max(own, kib["RssAnon"]), max(rss, kib["VmRSS"]))
 
-    def stop(self) -> int:
-        """The highest peak of any one worker, in KiB."""
+    def stop(self) -> tuple[tuple[str, int], tuple[str, int]]:
+        """(worker, KiB) of the highest peak of any one worker's own memory, and of its
+        resident memory."""
         self._stop.set()
         self._thread.join()
-        return max(self.peaks.values(), default=0)
+        values = self.peaks.values() or [("none", 0, 0)]
+        own = max(values, key=lambda p: p[1])
+        rss = max(values, key=lambda p: p[2])
+        return (own[0], own[1]), (rss[0], rss[2])
 
 
-def scoring_memory(count: int, folder: Path) -> tuple[int, float]:
-    """(peak KiB of any Ray worker, seconds) of the scoring step alone over `count` comments."""
+def scoring_memory(count: int, folder: Path) -> tuple[tuple, tuple, float]:
+    """The peaks of `Peaks.stop` and the seconds of the scoring step alone over `count`
+    comments."""
     from moderation.engines.ray import RayReport, _score_on_ray
     from moderation.sources import SourceOptions
 
@@ -110,7 +119,7 @@ def scoring_memory(count: int, folder: Path) -> tuple[int, float]:
         [(archive, "jsonl")], chosen, SourceOptions(), None, parts, set(), RayReport(parts)
     )
     seconds = time.perf_counter() - start
-    return peaks.stop(), seconds
+    return *peaks.stop(), seconds
 
 
 def main() -> None:
@@ -178,13 +187,22 @@ def memory(folder: Path, options: argparse.Namespace) -> None:
 
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
     low, high = (int(n) for n in options.memory.split(","))
+    store = ray.cluster_resources()["object_store_memory"] / 2**20
     print("\n3. Scoring step alone, fallback scorer, peak memory of any one Ray worker:")
-    peaks = []
+    owns, residents = [], []
     for count in (low, high):
-        peak, seconds = scoring_memory(count, folder)
-        peaks.append(peak)
-        print(f"   {count:,} comments: {peak / 1024:.0f} MiB ({count / seconds:.0f} comments/s)")
-    print(f"   ratio {peaks[1] / peaks[0]:.2f}x (target within 1.2x)")
+        (who, own), (rss_who, rss), seconds = scoring_memory(count, folder)
+        owns.append(own)
+        residents.append(rss)
+        print(
+            f"   {count:,} comments ({count / seconds:.0f} comments/s): own {own / 1024:.0f} MiB"
+            f" ({who}); resident {rss / 1024:.0f} MiB ({rss_who})"
+        )
+    print(
+        f"   own memory {owns[1] / owns[0]:.2f}x (target within 1.2x); resident"
+        f" {residents[1] / residents[0]:.2f}x, which adds object-store pages a worker has touched:"
+        f" the node's store is capped at {store:.0f} MiB, shared by all its workers"
+    )
     ray.shutdown()
 
 

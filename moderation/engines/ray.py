@@ -45,7 +45,7 @@ from ray.data.block import BlockMetadata
 
 from moderation.errors import ModerationError
 from moderation.extract import extract_file, iter_input_files
-from moderation.pipeline import Progress, RunOptions, RunReport, score_paths
+from moderation.pipeline import BATCH, Progress, RunOptions, RunReport, score_paths
 from moderation.records import text_key
 from moderation.rules import load_rules
 from moderation.rules.reading import Reading
@@ -172,7 +172,7 @@ def _score_on_ray(
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
         num_cpus=actor_cpus,
         num_gpus=actor_gpus,
-        batch_size=256,
+        batch_size=BATCH,  # as the local engine's: longer runs of similar length to batch
         batch_format="pyarrow",
     )
     try:
