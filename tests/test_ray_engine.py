@@ -16,9 +16,16 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_RULES, THREAD_SEED
 
-from moderation.engines.ray import PART_RECORDS, local_cluster, score_paths_ray
+from moderation.engines.ray import (
+    BLOCK_BYTES,
+    PART_RECORDS,
+    local_cluster,
+    read_texts,
+    score_paths_ray,
+)
 from moderation.pipeline import RunOptions, score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
+from moderation.sources import SourceOptions
 
 COMMENTS = 2500
 
@@ -114,6 +121,21 @@ def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_pat
     with sqlite3.connect(db) as connection:
         assert connection.execute("select count(*) from comments").fetchone() == (8000,)
         assert connection.execute("select count(*) from rule_decisions").fetchone() == (8000,)
+
+
+def test_an_archive_is_read_as_a_stream_of_small_blocks(cluster, tmp_path):
+    # Ray Data joined a read task's blocks up to 128 MiB: an archive that size was held
+    # whole in the read worker, and scoring waited until it was all read.
+    archive = write_archive(tmp_path / "archive.jsonl", 30_000)
+    blocks = list(
+        read_texts([(archive, "jsonl")], SourceOptions()).iter_batches(
+            batch_size=None, batch_format="pyarrow"
+        )
+    )
+    assert len(blocks) > 1 and all(b.nbytes <= 1.5 * BLOCK_BYTES for b in blocks)
+    assert len(blocks) <= -(-30_001 // PART_RECORDS)  # not cut into slivers of a few rows
+    texts = sum(b.num_rows for b in blocks)
+    assert texts == len(set().union(*(b.column("text_key").to_pylist() for b in blocks)))
 
 
 def test_a_finished_job_run_again_needs_no_ray_and_loads_only_parts_not_loaded(

@@ -157,13 +157,7 @@ def _score_on_ray(
     reading: Reading | None = None,
 ) -> None:
     _connect(address)
-    here = {"ray.io/node-id": ray.get_runtime_context().get_node_id()}  # where the files are
-    dataset = ray.data.read_datasource(
-        _Texts([(str(p), k) for p, k in inputs], sources, frozenset(done), reading),
-        num_cpus=READ_CPUS,
-        override_num_blocks=len(inputs),  # not cut further: a block holds whole parts' rows
-        label_selector=here,
-    )
+    dataset = read_texts(inputs, sources, done, reading)
     actor_cpus, actor_gpus, actors = _pool(settings.toxicity)
     report.actors = actors
     scored = dataset.map_batches(
@@ -182,6 +176,26 @@ def _score_on_ray(
         if cause is not None:  # bad input found by a read task: its own one line
             raise cause from None
         raise RayError(f"the Ray job failed: {str(exc).strip().splitlines()[0]}") from None
+
+
+def read_texts(
+    inputs: list[tuple[Path, str]],
+    sources: SourceOptions,
+    done: set[str] = frozenset(),
+    reading: Reading | None = None,
+) -> ray.data.Dataset:
+    """The distinct texts of every part not `done`, read where the files are, in blocks of
+    about BLOCK_BYTES: one read task a file, streamed."""
+    ray.data.DataContext.get_current().target_max_block_size = BLOCK_BYTES
+    here = {"ray.io/node-id": ray.get_runtime_context().get_node_id()}
+    return ray.data.read_datasource(
+        _Texts([(str(p), k) for p, k in inputs], sources, frozenset(done), reading),
+        num_cpus=READ_CPUS,
+        # one block a read task by default, which Ray Data then cuts in 200 slivers of a
+        # few rows each, every one a task of the pool: the file's own blocks are the unit
+        override_num_blocks=len(inputs),
+        label_selector=here,
+    )
 
 
 def _cause(exc: BaseException) -> ModerationError | None:
@@ -235,7 +249,6 @@ def _connect(address: str | None) -> None:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # the CLI shows its own
     context.max_errored_blocks = 0
-    context.target_max_block_size = BLOCK_BYTES
     logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # failures come back as one line
     if address and address != "auto":
         _reachable(address)
