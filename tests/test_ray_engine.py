@@ -19,12 +19,15 @@ from conftest import DEFAULT_RULES, THREAD_SEED
 from moderation.engines.ray import (
     BLOCK_BYTES,
     PART_RECORDS,
+    RayError,
+    _pool,
     local_cluster,
     read_texts,
     score_paths_ray,
 )
 from moderation.pipeline import RunOptions, score_paths
 from moderation.scoring.toxicity import open_toxicity_scorer
+from moderation.settings import Settings, ToxicitySettings
 from moderation.sources import SourceOptions
 
 COMMENTS = 2500
@@ -157,6 +160,34 @@ def test_a_finished_job_run_again_needs_no_ray_and_loads_only_parts_not_loaded(
     third = score_paths_ray([archive], settings, RunOptions(), parts_dir=parts)
     assert (third.parts_done_before, third.parts_scored, third.parts_loaded) == (3, 1, 1)
     assert stored(tmp_path / "m.db") == decided
+
+
+@pytest.mark.parametrize(
+    ("toxicity", "asked"),
+    [
+        (ToxicitySettings(device="cuda"), (1.0, 1.0, 3)),  # a GPU an actor
+        (ToxicitySettings(device="cuda", model="original-small"), (1.0, 0.5, 6)),
+        (ToxicitySettings(), (4, 0.0, 3)),  # actors of the smallest node's CPUs
+        (ToxicitySettings(threads=2), (2, 0.0, 6)),
+    ],
+)
+def test_actors_ask_for_a_gpu_each_half_of_one_for_small_models_or_a_nodes_cpus(toxicity, asked):
+    nodes = [
+        {"Alive": True, "Resources": {"CPU": 8.0, "GPU": 2.0}},
+        {"Alive": True, "Resources": {"CPU": 4.0, "GPU": 1.0}},
+        {"Alive": False, "Resources": {"CPU": 64.0, "GPU": 8.0}},  # a dead node counts for nothing
+    ]
+    assert _pool(toxicity, nodes) == asked
+
+
+def test_cuda_on_a_cluster_without_gpus_is_one_line(runner, cluster, tmp_path):
+    archive = write_archive(tmp_path / "archive.jsonl", 10)
+    settings = replace(
+        Settings(db=str(tmp_path / "m.db"), rules=DEFAULT_RULES),
+        toxicity=ToxicitySettings(device="cuda"),
+    )
+    with pytest.raises(RayError, match=r"^--device cuda: the Ray cluster has no GPU$"):
+        score_paths_ray([archive], settings, RunOptions(), parts_dir=tmp_path / "parts")
 
 
 def test_an_address_nothing_answers_at_is_one_line_at_once(runner, tmp_path):

@@ -30,6 +30,7 @@ import math
 import os
 import socket
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -181,7 +182,7 @@ def _score_on_ray(
 def read_texts(
     inputs: list[tuple[Path, str]],
     sources: SourceOptions,
-    done: set[str] = frozenset(),
+    done: AbstractSet[str] = frozenset(),
     reading: Reading | None = None,
 ) -> ray.data.Dataset:
     """The distinct texts of every part not `done`, read where the files are, in blocks of
@@ -264,11 +265,11 @@ def _connect(address: str | None) -> None:
         raise RayError(f"cannot start or reach {where}: {str(exc).splitlines()[0]}") from None
 
 
-def _pool(toxicity: ToxicitySettings) -> tuple[float, float, int]:
-    """CPUs and GPUs per scoring actor, and how many actors the cluster holds: one actor a
-    node, its model using the node's CPUs as threads (the smallest node sets the size), or
-    with `toxicity.threads` set, one actor per that many CPUs."""
-    nodes = [n for n in ray.nodes() if n.get("Alive")]
+def _pool(toxicity: ToxicitySettings, nodes: list[dict] | None = None) -> tuple[float, float, int]:
+    """CPUs and GPUs per scoring actor, and how many actors the cluster (`ray.nodes()`)
+    holds: one actor a node, its model using the node's CPUs as threads (the smallest node
+    sets the size), or with `toxicity.threads` set, one actor per that many CPUs."""
+    nodes = [n for n in (ray.nodes() if nodes is None else nodes) if n.get("Alive")]
     if toxicity.device.startswith("cuda"):
         small = toxicity.model.endswith("-small") or toxicity.checkpoint is not None
         gpus = 0.5 if small else 1.0  # a small model leaves room for a second on one GPU

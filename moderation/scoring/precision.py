@@ -151,10 +151,16 @@ def machine_key(model_id: str, settings: ToxicitySettings) -> str:
     parts = [model_id, cpu_model_and_flags()[0], " ".join(sorted(cpu_flags())), str(os.cpu_count()),
              str(settings.threads), settings.device, _versions()]  # fmt: skip
     if settings.device.startswith("cuda"):
-        import torch
-
-        parts.append(torch.cuda.get_device_name(settings.device))
+        parts.append(_gpu_name(settings.device))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _gpu_name(device: str) -> str:
+    import torch
+
+    if not torch.cuda.is_available():  # a Ray driver with no GPU: the actors that score have one
+        return "no GPU"
+    return torch.cuda.get_device_name(device)
 
 
 def _versions() -> str:
