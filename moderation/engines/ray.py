@@ -17,8 +17,10 @@ Resuming uses the project's own part files rather than Ray Data's checkpointing:
 is named by its file and position, so a job killed at any point and started again skips
 the parts it finished (scoring none of them twice) and the cache load and the decide
 step are idempotent. Parts also outlive the store transaction, so nothing scored is lost
-to a kill between scoring and storing. Memory stays bounded: Ray Data streams with
-backpressure, and the driver holds only the parts still being scored.
+to a kill between scoring and storing. The store notes the parts it has loaded, and a
+finished job leaves a `complete` file, so running it again neither starts Ray nor loads
+its parts twice. Memory stays bounded: reads yield blocks of about BLOCK_BYTES, Ray Data
+streams them with backpressure, and the driver holds only the parts still being scored.
 """
 
 from __future__ import annotations
