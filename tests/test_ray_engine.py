@@ -98,7 +98,7 @@ def test_the_ray_engine_gives_the_local_results_comment_for_comment(
 
 
 def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_path):
-    archive = write_archive(tmp_path / "archive.jsonl", 8000)
+    archive = write_archive(tmp_path / "archive.jsonl", 20_000)  # blocks for several rounds
     parts, db = tmp_path / "parts", tmp_path / "m.db"
     moderation = str(Path(sys.executable).parent / "moderation")
     command = [moderation, "score", str(archive), "--engine", "ray", "--address", cluster,
@@ -110,7 +110,7 @@ def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_pat
     job.send_signal(signal.SIGKILL)
     job.wait()
     first = {p.name: p.stat().st_mtime_ns for p in parts.glob("*.parquet")}
-    parts_in_all = -(-8001 // PART_RECORDS)  # 8,000 comments and one bad record
+    parts_in_all = -(-20_001 // PART_RECORDS)  # 20,000 comments and one bad record
     assert 1 <= len(first) < parts_in_all, "the kill landed after the first part, before the last"
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert again.returncode == 3, again.stderr  # the one bad record was skipped
@@ -122,8 +122,8 @@ def test_a_killed_job_resumes_and_scores_no_finished_part_twice(cluster, tmp_pat
     } == first
     assert len(list(parts.glob("*.parquet"))) == parts_in_all
     with sqlite3.connect(db) as connection:
-        assert connection.execute("select count(*) from comments").fetchone() == (8000,)
-        assert connection.execute("select count(*) from rule_decisions").fetchone() == (8000,)
+        assert connection.execute("select count(*) from comments").fetchone() == (20_000,)
+        assert connection.execute("select count(*) from rule_decisions").fetchone() == (20_000,)
 
 
 def test_an_archive_is_read_as_a_stream_of_small_blocks(cluster, tmp_path):

@@ -64,8 +64,9 @@ COMPLETE = "complete"  # in a parts folder: every part of the job (named inside)
 READ_CPUS = 0
 # Ray Data joins the blocks a task yields until they reach its target size (128 MiB by
 # default): a read task held a whole archive of up to that size in memory, and scoring began
-# only when it was read. At a few parts a block, memory is bounded and scoring starts at once.
-BLOCK_BYTES = 2 * 1024 * 1024
+# only when it was read. At about a part a block, memory is bounded, scoring starts at once,
+# and parts are written as they are scored (an actor's output comes a block at a time).
+BLOCK_BYTES = 512 * 1024
 
 
 class RayError(ModerationError):
