@@ -89,7 +89,9 @@ class Peaks:
                     continue
                 kib = {x.split(":")[0]: int(x.split()[1]) for x in status.splitlines() if "kB" in x}
                 name, own, rss = self.peaks.get(int(pid), ("", 0, 0))
-                name = command.split(b"\0")[0].decode(errors="replace").removeprefix("ray::")
+                task = command.split(b"\0")[0].decode(errors="replace").removeprefix("ray::")
+                if task != "IDLE":  # what the worker ran, not that it has finished
+                    name = task
                 self.peaks[int(pid)] = (name, max(own, kib["RssAnon"]), max(rss, kib["VmRSS"]))
 
     def stop(self) -> tuple[tuple[str, int], tuple[str, int]]:

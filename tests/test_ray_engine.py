@@ -180,7 +180,7 @@ def test_actors_ask_for_a_gpu_each_half_of_one_for_small_models_or_a_nodes_cpus(
     assert _pool(toxicity, nodes) == asked
 
 
-def test_cuda_on_a_cluster_without_gpus_is_one_line(runner, cluster, tmp_path):
+def test_cuda_on_a_cluster_without_gpus_is_one_line(cluster, tmp_path):
     archive = write_archive(tmp_path / "archive.jsonl", 10)
     settings = replace(
         Settings(db=str(tmp_path / "m.db"), rules=DEFAULT_RULES),
