@@ -11,8 +11,13 @@ download is needed. It prints the CPU and its instruction sets first, then:
   joined to a mean of about 600 characters, or your own with --texts): a plain loop of
   `Detoxify.predict(text)` (the baseline, which truncates at 512 tokens), then
   `moderation score` end to end (read, VADER, Detoxify, rules, store) in fp32 and with
-  default settings (the precision chosen here, once measured), as ratios to the loop;
+  default settings (the precision chosen here, once measured), as ratios to the loop,
+  taking turns round by round (--runs); and how many other readings of the comments the
+  shipped rules have the model score (identity-neutral, evasion undone), which the loop
+  does not;
 - what a 600-token comment costs against a 512-token one (its windows);
+- the model alone on the same comments, and, for int8, its time by kind of work (ONNX
+  Runtime's profile): int8 speeds up the matrix products, not the work around them;
 - end-to-end time over the model's own time on the same comments, and a cached re-run;
 - the wall time of the `moderation score` command on one comment, warm cache;
 - peak memory of `moderation score` with the fallback scorer for two archive sizes.
@@ -31,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,6 +45,7 @@ from comments import COMMON, SPICE, comments
 from cpu import cpu_line
 
 from moderation.pipeline import RunOptions, score_paths
+from moderation.rules import load_rules
 from moderation.scoring.toxicity import load_detoxify, load_torch_detoxify, open_toxicity_scorer
 from moderation.settings import Settings, ToxicitySettings
 from moderation.sources import Found, SourceOptions, read
@@ -134,6 +141,12 @@ def run(archive: Path, db: Path, toxicity: ToxicitySettings) -> tuple[float, obj
     return time.perf_counter() - started, report
 
 
+def timed(score, texts: list[str]) -> float:
+    started = time.perf_counter()
+    score(texts)
+    return time.perf_counter() - started
+
+
 def plain_loop(detoxify: object, texts: list[str]) -> float:
     """Seconds of `Detoxify.predict` one text at a time: what a script would do."""
     started = time.perf_counter()
@@ -200,15 +213,76 @@ def command_seconds(archive: Path, db: Path, toxicity: ToxicitySettings) -> floa
     return time.perf_counter() - started
 
 
-def median_of(runs: int, measure) -> float:
-    return statistics.median(measure() for _ in range(runs))
+# ONNX Runtime's operators in the int8 model, by the kind of work they do.
+_WORK = {
+    "DynamicQuantizeMatMul": "matrix products in int8",
+    "MatMulIntegerToFloat": "matrix products in int8",
+    "MatMulInteger": "matrix products in int8",
+    "DynamicQuantizeLinear": "matrix products in int8",
+    "QAttention": "attention (its Q, K, V products in int8, the rest in fp32)",
+    "SkipLayerNormalization": "layer norms and GELU in fp32",
+    "LayerNormalization": "layer norms and GELU in fp32",
+    "BiasGelu": "layer norms and GELU in fp32",
+}
+
+
+def int8_split(toxicity: ToxicitySettings, texts: list[str]) -> dict[str, float]:
+    """Shares of the kept int8 model's time by kind of work, from ONNX Runtime's profile of
+    the texts, scored as `moderation score` batches them: what int8 can and cannot speed."""
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    from moderation.scoring import precision
+    from moderation.scoring.quantized import kept_paths
+    from moderation.scoring.toxicity import base_model_id
+    from moderation.scoring.windows import Windows
+
+    base = base_model_id(toxicity)
+    model, tokenizer = kept_paths(toxicity.cache_dir, base)
+    kept = precision.Calibrations(toxicity.cache_dir).get(precision.machine_key(base, toxicity))
+    windows = Windows(Tokenizer.from_file(str(tokenizer)), kept.window, kept.pad_id)
+    options = onnxruntime.SessionOptions()
+    options.enable_profiling = True
+    options.profile_file_prefix = str(toxicity.cache_dir / "profile")
+    session = onnxruntime.InferenceSession(str(model), options)
+    ids, _ = windows.split(texts)
+    for batch in windows.batches(ids, toxicity.batch_tokens):
+        padded, mask = windows.pad([ids[i] for i in batch])
+        session.run(["logits"], {"input_ids": padded, "attention_mask": mask})
+    events = json.loads(Path(session.end_profiling()).read_text())
+    spent: dict[str, float] = {}
+    for event in events:
+        if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+            kind = _WORK.get(event["args"]["op_name"], "other")
+            spent[kind] = spent.get(kind, 0.0) + event["dur"]
+    total = sum(spent.values())
+    return {kind: seconds / total for kind, seconds in sorted(spent.items(), key=lambda i: -i[1])}
+
+
+def take_turns(runs: int, measures: dict[str, Callable[[], float]]) -> dict[str, float]:
+    """The median seconds of each measure over rounds in which each runs once, in turn: a
+    slow spell of a shared machine falls on all of them, not on one."""
+    seconds: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(runs):
+        for name, measure in measures.items():
+            seconds[name].append(measure())
+    return {name: statistics.median(values) for name, values in seconds.items()}
+
+
+def readings(texts: list[str]) -> list[str]:
+    """The other readings of the texts the shipped rules have the model score too (identity
+    terms swapped for a neutral word, evasion undone), where they differ from the text."""
+    reading = load_rules(ROOT / "rules" / "default.yml").reading
+    return [variant for text in texts for variant in reading.variants(text).values()]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=400)
     parser.add_argument("--texts", type=Path, help="real comments (JSON Lines or CSV) to time too")
-    parser.add_argument("--runs", type=int, default=1, help="timed runs of each; the median counts")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="rounds of timed runs, each in turn; medians count"
+    )
     parser.add_argument(
         "--scale", type=int, default=2000, help="comments for end to end / model alone"
     )
@@ -248,13 +322,19 @@ def main() -> None:
             ("real-length comments", real, ">= 3x on a VNNI CPU"),
         ):
             texts = read_texts(path)
-            plain = median_of(args.runs, lambda: plain_loop(detoxify, texts))  # noqa: B023
-            slow = median_of(args.runs, lambda: run(path, fresh_db(), fp32)[0])  # noqa: B023
-            fast = median_of(args.runs, lambda: run(path, fresh_db(), default)[0])  # noqa: B023
+            seconds = take_turns(args.runs, {
+                "plain": lambda: plain_loop(detoxify, texts),  # noqa: B023
+                "fp32": lambda: run(path, fresh_db(), fp32)[0],  # noqa: B023
+                "default": lambda: run(path, fresh_db(), default)[0],  # noqa: B023
+                "alone": lambda: timed(scorer.score, texts),  # noqa: B023
+            })  # fmt: skip
+            plain, slow, fast, alone = (seconds[k] for k in ("plain", "fp32", "default", "alone"))
             _, report = run(path, fresh_db(), default)
-            n = len(texts)
-            print(f"\n{title}: {n} (mean {sum(map(len, texts)) / n:.0f} characters, "
-                  f"{report.windowed_texts} scored in windows, none truncated)")  # fmt: skip
+            n, characters, more = len(texts), sum(map(len, texts)), readings(texts)
+            print(f"\n{title}: {n} (mean {characters / n:.0f} characters, "
+                  f"{report.windowed_texts} texts scored in windows, none truncated)")  # fmt: skip
+            print(f"  the rules have the model read {len(more)} other readings of them too (identity-neutral, "
+                  f"evasion undone): {sum(map(len, more)) / characters:.0%} more characters")  # fmt: skip
             print(
                 f"  plain Detoxify.predict loop (truncates at 512 tokens): {n / plain:6.1f} comments/s"
             )
@@ -263,15 +343,18 @@ def main() -> None:
             )
             print(f"  moderation score, default ({report.toxicity_model.rpartition('+')[2] if '+' in report.toxicity_model else 'fp32'}): "
                   f"{n / fast:6.1f} comments/s = {plain / fast:5.2f}x the loop (target {target})")  # fmt: skip
+            print(f"  the model alone in that precision, on the comments (no other readings): {n / alone:6.1f} comments/s = "
+                  f"{plain / alone:5.2f}x the loop")  # fmt: skip
+            if report.toxicity_model.endswith("+int8"):
+                split = int8_split(default, texts)
+                print("  the int8 model's time: " + "; ".join(f"{kind} {share:.0%}" for kind, share in split.items()))  # fmt: skip
 
         tokenizer = detoxify.tokenizer
         full, longer = sized_texts(tokenizer, 512, 24), sized_texts(tokenizer, 600, 24)
         scorer.score(full[:4])
-        cost = {}
-        for label, texts in (("512", full), ("600", longer)):
-            started = time.perf_counter()
-            scorer.score(texts)
-            cost[label] = time.perf_counter() - started
+        cost = {
+            label: timed(scorer.score, texts) for label, texts in (("512", full), ("600", longer))
+        }
         print(
             f"\na 600-token comment costs {cost['600'] / cost['512']:.2f}x a 512-token one, model alone (target <= 1.5x)"
         )
@@ -279,14 +362,15 @@ def main() -> None:
         many = folder / "many.jsonl"
         write_archive(many, args.scale, seed=3)
         texts = read_texts(many)
-        started = time.perf_counter()
-        scorer.score(texts)
-        alone = time.perf_counter() - started
-        whole, _ = run(many, fresh_db(), default)
+        read = list(dict.fromkeys(texts + readings(texts)))  # what the run has the model read
+        seconds = take_turns(args.runs, {
+            "alone": lambda: timed(scorer.score, read),
+            "whole": lambda: run(many, fresh_db(), default)[0],
+        })  # fmt: skip
+        whole, alone = seconds["whole"], seconds["alone"]
         cached, _ = run(many, folder / f"run{next(runs) - 1}.db", default)
-        print(
-            f"end to end / model alone, {args.scale:,} comments: {whole / alone:.2f} (target <= 1.15)"
-        )
+        print(f"end to end / model alone on the texts the run has it read, {args.scale:,} comments: "
+              f"{whole / alone:.2f} (target <= 1.15)")  # fmt: skip
         print(f"first run / cached re-run: {whole / cached:.0f}x (target > 50x)")
 
         one = folder / "one.jsonl"
