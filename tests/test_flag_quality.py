@@ -9,6 +9,7 @@ alt-profanity-check), as any install without Detoxify's weights runs.
 import csv
 import json
 from functools import cache
+from importlib import resources
 
 import pytest
 from conftest import DATA, DEFAULT_RULES
@@ -17,7 +18,13 @@ from moderation.cli import cli
 from moderation.core import Moderator
 from moderation.records import Article
 from moderation.rules import load_rules, parse_rules
-from moderation.rules.evasion import Vocabulary, deobfuscate
+from moderation.rules.evasion import (
+    _BIGRAMS,
+    Vocabulary,
+    _frequent_pairs,
+    deobfuscate,
+    misspelled_forms,
+)
 from moderation.rules.grammar import Grammar
 from moderation.rules.quoting import own_words, quoted_spans
 from moderation.scoring.profanity import ProfanityScorer, profanity_model_id
@@ -188,6 +195,21 @@ def test_english_words_are_never_corrected_and_offsets_map_back():
     found = deobfuscate(text, vocabulary)
     start = found.text.index("kill")
     assert text[slice(*found.span(start, start + 4))] == "klil"
+
+
+def test_misspellings_inside_frequent_words_and_pairs_of_words_are_not_scanned_for():
+    # "deth" is in "made the" (a frequent pair); "deah" and "dea" leave too few letters or
+    # are English; the rest are scanned for.
+    assert misspelled_forms(["death"]) == {"daeth", "dath", "detah"}
+
+
+def test_the_frequent_pairs_are_the_most_frequent_of_all():
+    text = resources.files("symspellpy").joinpath(_BIGRAMS).read_text(encoding="utf-8")
+    every = sorted(
+        ((int(n), first + second) for first, second, n in (line.split(" ") for line in text.splitlines())),
+        reverse=True,
+    )  # fmt: skip
+    assert _frequent_pairs(40_000) == [pair for _, pair in every[:40_000]]
 
 
 def test_the_model_also_scores_the_deobfuscated_text():

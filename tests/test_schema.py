@@ -3,11 +3,16 @@ SQLite and on PostgreSQL: drift between them fails here, not in production."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from moderation.store import open_store
+from moderation.store.db import _alembic_config, head_revision
 from moderation.store.schema import described, metadata
 
 
@@ -28,6 +33,25 @@ def test_the_migrated_schema_is_the_described_one(settings):
             assert compare_metadata(context, metadata) == []
     finally:
         store.close()
+
+
+def test_the_schema_version_the_code_writes_is_the_newest_migration():
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    assert head_revision() == scripts.get_current_head()
+
+
+def test_a_store_at_the_current_schema_opens_without_reading_the_migrations(settings):
+    open_store(settings.db_url).close()  # made at the current schema
+    program = (
+        "import sys\n"
+        "from moderation.store import open_store\n"
+        f"open_store({settings.db_url!r}).close()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
 
 
 def test_search_finds_words_of_the_text_or_author_on_both_databases(settings):
