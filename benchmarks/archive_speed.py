@@ -141,7 +141,8 @@ def run(archive: Path, db: Path, toxicity: ToxicitySettings) -> tuple[float, obj
     return time.perf_counter() - started, report
 
 
-def timed(score, texts: list[str]) -> float:
+def timed(score: Callable[[list[str]], object], texts: list[str]) -> float:
+    """Seconds a scorer takes over the texts."""
     started = time.perf_counter()
     score(texts)
     return time.perf_counter() - started
