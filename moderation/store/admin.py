@@ -9,11 +9,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Integer, func, or_, select, text
 
 from moderation.errors import StoreError
-from moderation.store.db import Store, head_revision, open_store
+from moderation.store.db import Store, head_revision, open_store, stored_revision
 from moderation.store.schema import metadata, review_states, rule_decisions
 
 COPY_BATCH = 5000  # rows a statement, when copying
@@ -53,7 +52,7 @@ def upgrade(url: str) -> tuple[str | None, str]:
     store = open_store(url, create=True, migrate=False)
     try:
         with store.engine.connect() as connection:
-            before = MigrationContext.configure(connection).get_current_revision()
+            before = stored_revision(connection)
     finally:
         store.close()
     open_store(url).close()
@@ -66,9 +65,7 @@ def check(url: str) -> Check:
     store = open_store(url, create=False, migrate=False)
     try:
         with store.transaction() as connection:
-            found = Check(
-                MigrationContext.configure(connection).get_current_revision(), head_revision()
-            )
+            found = Check(stored_revision(connection), head_revision())
             if found.revision != found.head:
                 found.problems.append(
                     f"schema {found.revision or 'none'}, current is {found.head}: run `moderation db upgrade`"

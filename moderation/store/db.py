@@ -173,25 +173,23 @@ def _alembic_config():
 
 
 def _migrate(connection: Connection) -> None:
-    if _stored_revision(connection) == HEAD:
+    current = stored_revision(connection)
+    if current == HEAD:
         return
     from alembic import command
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     config = _alembic_config()
     config.attributes["connection"] = connection
     scripts = ScriptDirectory.from_config(config)
-    current = MigrationContext.configure(connection).get_current_revision()
     if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
         raise StoreError(
             f"the store is at schema {current}, newer than this version knows; upgrade moderation"
         )
-    if current != scripts.get_current_head():
-        command.upgrade(config, "head")
+    command.upgrade(config, "head")
 
 
-def _stored_revision(connection: Connection) -> str | None:
+def stored_revision(connection: Connection) -> str | None:
     """The schema version the store is at, read as Alembic keeps it; None for a new store."""
     if not inspect(connection).has_table("alembic_version"):
         return None
